@@ -1,0 +1,3 @@
+"""nnstudio: a desktop laboratory for neural networks."""
+
+__version__ = "0.1.0"
