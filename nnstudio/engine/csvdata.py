@@ -417,38 +417,44 @@ class CsvTable:
         name = self.names[j]
         return f"column '{name}'" if self.header else f"column {j + 1} ('{name}')"
 
-    def numeric(self, columns: Sequence[int]) -> np.ndarray:
+    def numeric(self, columns: Sequence[int],
+                labels: Sequence[str] | None = None) -> np.ndarray:
         """Float matrix ``(n_rows, len(columns))`` of these columns, every value finite.
 
         The first bad cell in reading order (row, then column) raises :class:`DataError`
-        naming its row and column (also as the error's ``row`` and ``column``).
+        naming its row and column (also as the error's ``row`` and ``column``). ``labels``
+        says how that message names each of ``columns`` (default: :meth:`where`).
         """
         X = np.empty((len(self.rows), len(columns)), dtype=np.float64)
-        first_bad: tuple[int, int, str] | None = None
+        first_bad: tuple[int, int, int, str] | None = None
         for k, j in enumerate(columns):
             values, problem = _numeric_column([cells[j] for cells in self.rows],
                                               self.decimal_comma)
             if problem is None:
                 X[:, k] = values
             elif first_bad is None or (problem[0], j) < first_bad[:2]:
-                first_bad = (problem[0], j, problem[1])
+                first_bad = (problem[0], j, k, problem[1])
         if first_bad is not None:
-            i, j, problem = first_bad
+            i, j, k, problem = first_bad
             line = self.lines[i]
+            where = self.where(j) if labels is None else labels[k]
             raise _error(
-                _cell_message(self.label, line, self.where(j), self.rows[i][j], problem, False),
+                _cell_message(self.label, line, where, self.rows[i][j], problem, False),
                 row=line, column=self.names[j],
             )
         return X
 
 
-def read_table(path: str | os.PathLike[str], *, strict: bool = True) -> CsvTable:
+def read_table(path: str | os.PathLike[str], *, strict: bool = True,
+               max_rows: int | None = None) -> CsvTable:
     """Read a CSV file's cells as text with load_csv's rules (see the module docstring).
 
     ``strict`` (what loading needs): a row with a different number of values than the first
     row, or a file without data rows, raises :class:`DataError`; empty trailing columns are
     dropped. Not strict (for a preview): rows are kept as they are (possibly ragged) and
-    ``names`` covers the widest row.
+    ``names`` covers the widest row. ``max_rows`` (at least 1) keeps only the first data
+    rows, e.g. for a preview; the header is still detected from the whole file, while
+    ``names`` and the strict checks then cover only the rows kept.
     """
     file = Path(path)
     label = file.name or str(file)
@@ -458,6 +464,8 @@ def read_table(path: str | os.PathLike[str], *, strict: bool = True) -> CsvTable
     if not records:
         raise _error(f"{label} is empty: a CSV file needs a row per sample")
     header = _has_header(records, delimiter != ",")
+    if max_rows is not None:
+        records = records[:max(max_rows, 1) + header]
     if strict:
         records = _rectangular(records, header, label)
         width = len(records[0][1])

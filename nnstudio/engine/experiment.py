@@ -8,14 +8,15 @@ the key path, e.g. ``spiral.json: hidden[1].activation: unknown activation 'relu
 
 CSV paths in a file are relative to the file's folder. :func:`load_experiment` turns them
 into absolute paths and :func:`save_experiment` writes them relative to the new file.
+
+The JSON/TOML parsing and writing live in :mod:`nnstudio.engine.jsontoml`, the generic
+key-by-key checks in :mod:`nnstudio.engine.validation`; this module holds the schema.
 """
 
 from __future__ import annotations
 
 import copy
 import dataclasses
-import json
-import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,7 @@ from nnstudio.engine.datasets import BUILTIN_DATASETS, Dataset, make_dataset
 from nnstudio.engine.errors import DataError, ExperimentError, NNStudioError
 from nnstudio.engine.fileio import atomic_write_text
 from nnstudio.engine.initializers import INITIALIZERS
+from nnstudio.engine.jsontoml import is_toml, read_document, to_json, to_toml
 from nnstudio.engine.losses import LOSSES
 from nnstudio.engine.network import (
     LayerSpec,
@@ -38,6 +40,7 @@ from nnstudio.engine.network import (
 )
 from nnstudio.engine.optimizers import OPTIMIZERS
 from nnstudio.engine.training import TrainConfig, Trainer
+from nnstudio.engine.validation import KeyReader, value_kind
 
 FORMAT = "nnstudio.experiment"
 VERSION = 1
@@ -49,7 +52,6 @@ INIT_PARAM_NAMES = ("std", "limit")
 MAX_UNITS = 100_000
 MAX_PIECES = 64
 MAX_SAMPLES = 1_000_000
-MAX_INTEGER = 2**63 - 1  # TOML integers are 64-bit
 
 _TOP_KEYS = ("format", "version", "name", "description", "data", "hidden", "output", "loss",
              "init", "init_params", "training")
@@ -156,103 +158,14 @@ class Experiment:
 
 # --- validation ---------------------------------------------------------------------------------
 
-def _kind(value: Any) -> str:
-    if value is None:
-        return "nothing (null)"
-    if isinstance(value, bool):
-        return f"{str(value).lower()} (true/false)"
-    if isinstance(value, str):
-        return f"the text {value!r}"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, dict):
-        return "a table/object"
-    if isinstance(value, list):
-        return "a list"
-    return type(value).__name__
-
-
-class _Reader:
+class _Reader(KeyReader):
     """Builds an :class:`Experiment` from a parsed file, naming the key of every problem."""
 
-    def __init__(self, source: str) -> None:
-        self.source = source
+    error = ExperimentError
 
-    def fail(self, path: str, message: str) -> ExperimentError:
-        where = f"{self.source}: {path}" if path else self.source
-        return ExperimentError(f"{where}: {message}")
-
-    # primitive checks
-    def keys(self, d: Any, allowed: tuple[str, ...], path: str) -> dict[str, Any]:
-        if not isinstance(d, dict):
-            raise self.fail(path or "(top level)", f"expected a table/object, got {_kind(d)}")
-        for key in d:
-            if key not in allowed:
-                where = f"{path}.{key}" if path else str(key)
-                raise self.fail(where, f"unknown key (known keys here: {', '.join(allowed)})")
-        return d
-
-    def integer(self, value: Any, path: str, minimum: int | None = None,
-                maximum: int | None = None) -> int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            if isinstance(value, float) and value.is_integer():
-                value = int(value)
-            else:
-                raise self.fail(path, f"expected a whole number, got {_kind(value)}")
-        if minimum is not None and value < minimum:
-            raise self.fail(path, f"must be at least {minimum}, got {value}")
-        if maximum is None:
-            maximum = MAX_INTEGER
-        if value > maximum:
-            raise self.fail(path, f"must be at most {maximum}, got {value}")
-        return int(value)
-
-    def number(self, value: Any, path: str, low: float | None = None, high: float | None = None,
-               positive: bool = False) -> float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise self.fail(path, f"expected a number, got {_kind(value)}")
-        try:
-            value = float(value)
-        except OverflowError:
-            raise self.fail(path, "the number is far too large") from None
-        if not math.isfinite(value):
-            raise self.fail(path, f"must be a finite number, got {value}")
-        if positive and value <= 0:
-            raise self.fail(path, f"must be greater than 0, got {value:g}")
-        if low is not None and value < low:
-            raise self.fail(path, f"must be at least {low:g}, got {value:g}")
-        if high is not None and value > high:
-            raise self.fail(path, f"must be at most {high:g}, got {value:g}")
-        return value
-
-    def boolean(self, value: Any, path: str) -> bool:
-        if not isinstance(value, bool):
-            raise self.fail(path, f"expected true or false, got {_kind(value)}")
-        return value
-
-    def text(self, value: Any, path: str) -> str:
-        if not isinstance(value, str):
-            raise self.fail(path, f"expected text, got {_kind(value)}")
-        return value
-
-    def choice(self, value: Any, path: str, known: Any, what: str) -> str:
-        if not isinstance(value, str):
-            raise self.fail(path, f"expected the name of a {what}, got {_kind(value)}")
-        if value not in known:
-            raise self.fail(path, f"unknown {what} {value!r} (known: {', '.join(known)})")
-        return value
-
-    # sections
     def experiment(self, d: Any) -> Experiment:
         d = self.keys(d, _TOP_KEYS, "")
-        if "format" in d and d["format"] != FORMAT:
-            raise self.fail("format", f"expected {FORMAT!r}, got {_kind(d['format'])}; "
-                            "this is not an nnstudio experiment file")
-        if "version" in d:
-            version = self.integer(d["version"], "version", 1)
-            if version > VERSION:
-                raise self.fail("version", f"the file has format version {version}, but this "
-                                f"nnstudio reads version {VERSION}; update nnstudio")
+        self.format_and_version(d, FORMAT, VERSION, "experiment file")
         exp = Experiment()
         if "name" in d:
             exp.name = self.text(d["name"], "name")
@@ -262,7 +175,8 @@ class _Reader:
             exp.data = self.data(d["data"])
         if "hidden" in d:
             if not isinstance(d["hidden"], list):
-                raise self.fail("hidden", f"expected a list of layers, got {_kind(d['hidden'])}")
+                raise self.fail("hidden",
+                                f"expected a list of layers, got {value_kind(d['hidden'])}")
             exp.hidden = [self.layer(item, f"hidden[{i}]") for i, item in enumerate(d["hidden"])]
         if d.get("output") is not None:
             exp.output = self.output(d["output"])
@@ -325,7 +239,7 @@ class _Reader:
             target = d["target"]
             if isinstance(target, bool) or not isinstance(target, (str, int)):
                 raise self.fail("data.target", "expected a column name or a 0-based column "
-                                f"index, got {_kind(target)}")
+                                f"index, got {value_kind(target)}")
             cfg.target = target
         if d.get("task") is not None:
             cfg.task = self.choice(d["task"], "data.task", TASKS, "task")
@@ -338,7 +252,7 @@ class _Reader:
             features = d["features"]
             if not isinstance(features, list) or not features:
                 raise self.fail("data.features", "expected a non-empty list of feature names "
-                                f"such as [\"x1\", \"x2\", \"x1*x2\"], got {_kind(features)}")
+                                f"such as [\"x1\", \"x2\", \"x1*x2\"], got {value_kind(features)}")
             cfg.features = [self.text(f, f"data.features[{i}]") for i, f in enumerate(features)]
         if "standardize" in d:
             cfg.standardize = self.boolean(d["standardize"], "data.standardize")
@@ -353,12 +267,12 @@ class _Reader:
     def points(self, points: Any) -> list:
         if not isinstance(points, list):
             raise self.fail("data.points", f"expected a list of [x1, x2, label] rows, got "
-                            f"{_kind(points)}")
+                            f"{value_kind(points)}")
         rows = []
         for i, p in enumerate(points):
             path = f"data.points[{i}]"
             if not isinstance(p, list) or len(p) != 3:
-                raise self.fail(path, f"expected [x1, x2, label_or_value], got {_kind(p)}"
+                raise self.fail(path, f"expected [x1, x2, label_or_value], got {value_kind(p)}"
                                 + (f" of {len(p)} values" if isinstance(p, list) else ""))
             x1 = self.number(p[0], f"{path}[0]")
             x2 = self.number(p[1], f"{path}[1]")
@@ -388,7 +302,7 @@ class _Reader:
                 cfg.batch_size = None
             elif isinstance(batch, str):
                 raise self.fail("training.batch_size", "expected a whole number >= 1 or "
-                                f"\"full\", got {_kind(batch)}")
+                                f"\"full\", got {value_kind(batch)}")
             else:
                 cfg.batch_size = self.integer(batch, "training.batch_size", 1)
         if "epochs" in d:
@@ -419,34 +333,6 @@ class _Reader:
 
 # --- reading and writing files ----------------------------------------------------------------
 
-def _is_toml(path: Path) -> bool:
-    return path.suffix.lower() == ".toml"
-
-
-def _parse(text: str, path: Path, label: str) -> Any:
-    if _is_toml(path):
-        try:
-            import tomllib
-        except ModuleNotFoundError:  # Python 3.10
-            try:
-                import tomli as tomllib  # type: ignore[no-redef]
-            except ModuleNotFoundError:
-                raise ExperimentError(f"{label}: reading TOML needs Python 3.11 or the 'tomli' "
-                                      "package; save the experiment as .json instead") from None
-        try:
-            return tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise ExperimentError(f"{label}: not valid TOML: {exc}") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ExperimentError(
-            f"{label}: not valid JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}"
-        ) from None
-    except RecursionError:
-        raise ExperimentError(f"{label}: not valid JSON: nested too deeply") from None
-
-
 def load_experiment(path: str | os.PathLike[str]) -> Experiment:
     """Read and validate an experiment file (JSON, or TOML for a ``.toml`` name).
 
@@ -455,20 +341,8 @@ def load_experiment(path: str | os.PathLike[str]) -> Experiment:
     """
     file = Path(path)
     label = str(path)
-    try:
-        raw = file.read_bytes()
-    except FileNotFoundError:
-        raise ExperimentError(f"{label}: no such experiment file") from None
-    except IsADirectoryError:
-        raise ExperimentError(f"{label}: is a folder, not an experiment file") from None
-    except OSError as exc:
-        raise ExperimentError(f"{label}: cannot read the file ({exc.strerror or exc})") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ExperimentError(f"{label}: not a text (UTF-8) file; an experiment file is "
-                              "JSON or TOML") from None
-    exp = Experiment.from_dict(_parse(text, file, label), source=label)
+    document = read_document(file, label, what="experiment", error=ExperimentError)
+    exp = Experiment.from_dict(document, source=label)
     if exp.data.path is not None:
         exp.data.path = str(resolve_data_path(exp.data.path, file.parent))
     return exp
@@ -499,30 +373,6 @@ def experiment_text(exp: Experiment, toml: bool = False) -> str:
     return to_toml(d) if toml else to_json(d)
 
 
-def _is_flat(value: Any) -> bool:
-    """A list of scalars, or a table of scalars: short enough for one line."""
-    items = value.values() if isinstance(value, dict) else value
-    return all(not isinstance(v, (dict, list)) for v in items)
-
-
-def _json_lines(value: Any, indent: str) -> str:
-    inner = indent + "  "
-    one_line = json.dumps(value, ensure_ascii=False)
-    if isinstance(value, dict) and value and (not _is_flat(value) or len(one_line) > 76):
-        items = [f"{inner}{json.dumps(k, ensure_ascii=False)}: {_json_lines(v, inner)}"
-                 for k, v in value.items()]
-        return "{\n" + ",\n".join(items) + "\n" + indent + "}"
-    if isinstance(value, list) and value and not _is_flat(value):
-        items = [inner + _json_lines(v, inner) for v in value]
-        return "[\n" + ",\n".join(items) + "\n" + indent + "]"
-    return one_line
-
-
-def to_json(d: dict[str, Any]) -> str:
-    """JSON for an experiment dict: nested tables indented, short lists and layers on one line."""
-    return _json_lines(d, "") + "\n"
-
-
 def save_experiment(exp: Experiment, path: str | os.PathLike[str]) -> None:
     """Write ``exp`` atomically as JSON (or TOML for a ``.toml`` name).
 
@@ -533,90 +383,9 @@ def save_experiment(exp: Experiment, path: str | os.PathLike[str]) -> None:
     if out.data.path is not None:
         out.data.path = _relative_data_path(out.data.path, file.parent)
     try:
-        atomic_write_text(file, experiment_text(out, toml=_is_toml(file)))
+        atomic_write_text(file, experiment_text(out, toml=is_toml(file)))
     except OSError as exc:
         raise ExperimentError(f"{path}: cannot write the file ({exc.strerror or exc})") from None
-
-
-# --- a small TOML writer for this schema ------------------------------------------------------
-
-def _toml_string(s: str) -> str:
-    out = ['"']
-    for ch in s:
-        if ch == '"':
-            out.append('\\"')
-        elif ch == "\\":
-            out.append("\\\\")
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ch == "\r":
-            out.append("\\r")
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(ch)
-    out.append('"')
-    return "".join(out)
-
-
-def _toml_key(key: str) -> str:
-    if key and all(c.isascii() and (c.isalnum() or c in "_-") for c in key):
-        return key
-    return _toml_string(key)
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, np.integer)):
-        return str(int(value))
-    if isinstance(value, (float, np.floating)):
-        v = float(value)
-        if math.isnan(v):
-            return "nan"
-        if math.isinf(v):
-            return "inf" if v > 0 else "-inf"
-        text = repr(v)
-        return text if any(c in text for c in ".en") else text + ".0"
-    if isinstance(value, str):
-        return _toml_string(value)
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    if isinstance(value, dict):
-        inner = ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items())
-        return "{" + inner + "}" if inner else "{}"
-    raise TypeError(f"cannot write {type(value).__name__} to TOML")
-
-
-def _toml_table(lines: list[str], d: dict[str, Any]) -> None:
-    for key, value in d.items():
-        if value is None:
-            continue
-        if isinstance(value, list) and value and all(isinstance(v, list) for v in value):
-            lines.append(f"{_toml_key(key)} = [")
-            lines.extend(f"  {_toml_value(v)}," for v in value)
-            lines.append("]")
-        else:
-            lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
-
-
-def to_toml(d: dict[str, Any]) -> str:
-    """TOML for an experiment dict: top-level values, then the tables and ``[[hidden]]``."""
-    lines: list[str] = []
-    scalars = {k: v for k, v in d.items()
-               if not isinstance(v, dict) and not (k == "hidden" and v)}
-    _toml_table(lines, scalars)
-    for key, value in d.items():
-        if key == "hidden" and value:
-            for layer in value:
-                lines += ["", "[[hidden]]"]
-                _toml_table(lines, layer)
-        elif isinstance(value, dict):
-            lines += ["", f"[{_toml_key(key)}]"]
-            _toml_table(lines, value)
-    return "\n".join(lines) + "\n"
 
 
 # --- from an experiment to arrays, a network and a trainer ------------------------------------

@@ -48,25 +48,11 @@ def read_preview(path: str | Path, rows: int = PREVIEW_ROWS
     rows (header = row 1, as in the engine's messages) and their cells, as text.
 
     Uses the engine's own CSV reading rules (encoding, delimiter and header detection) so
-    that the preview and the target names match what ``load_csv`` sees. Raises DataError.
+    that the preview and the target names match what ``load_csv`` sees. Ragged rows are
+    shown as they are (loading then names the bad row). Raises DataError.
     """
-    # csvdata has no public preview function yet; these helpers are the first half of
-    # load_csv (reading, delimiter sniffing, header detection), kept in one place here.
-    file = Path(path)
-    label = file.name or str(file)
-    text = csvdata._read_text(file, label)
-    delimiter = csvdata._sniff_delimiter(text)
-    records = csvdata._records(text, delimiter, label)
-    if not records:
-        raise DataError(f"{label} is empty: a CSV file needs a row per sample")
-    header = csvdata._has_header(records, delimiter != ",")
-    width = max(len(cells) for _, cells in records[:PREVIEW_ROWS + 1])
-    first = records[0][1] if header else None
-    if first is not None and len(first) < width:
-        first = first + [""] * (width - len(first))
-    names = csvdata._column_names(first, width)
-    data = (records[1:] if header else records)[:rows]
-    return names, [line for line, _ in data], [cells for _, cells in data]
+    table = csvdata.read_table(path, strict=False, max_rows=rows)
+    return table.names, table.lines, table.rows
 
 
 class CsvImportDialog(QDialog):

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import nnstudio
-from nnstudio import cli
+from nnstudio import cli_train
 from nnstudio.cli import main
 from nnstudio.paths import resource
 
@@ -265,6 +265,15 @@ def test_predict_bad_input(tmp_path, binary_model, capsys):
     assert "row 3, column 'b': 'oops' is not a number" in capsys.readouterr().err
     assert run("predict", tmp_path / "nope.npz", "--input", bad) == 1
     assert "no such model file" in capsys.readouterr().err
+    plain = tmp_path / "plain.csv"
+    plain.write_text("1,2\n3,x\n")  # no header: columns are named by position
+    assert run("predict", binary_model, "--input", plain) == 1
+    assert "plain.csv: row 2, column 2: 'x' is not a number" in capsys.readouterr().err
+    wide = tmp_path / "wide.csv"
+    wide.write_text("1,2,3\n4,5,6\n")
+    assert run("predict", binary_model, "--input", wide) == 1
+    assert "wide.csv has 3 columns; the model reads 2 (a, b); add a header row" in \
+        capsys.readouterr().err
 
 
 def test_info(binary_model, capsys):
@@ -389,7 +398,7 @@ def test_help_lists_the_commands(capsys):
 
 def test_progress_bar_draws_and_clears():
     stream = io.StringIO()
-    progress = cli._Progress(10, True, stream)
+    progress = cli_train.ProgressBar(10, True, stream)
     progress.start -= 2.0  # pretend the run has been going for two seconds
     report = types.SimpleNamespace(train_loss=0.25, train_accuracy=0.9)
     progress.update(5, report)
@@ -398,7 +407,7 @@ def test_progress_bar_draws_and_clears():
     progress.close()
     assert stream.getvalue().endswith("\r")
     silent = io.StringIO()
-    off = cli._Progress(10, False, silent)
+    off = cli_train.ProgressBar(10, False, silent)
     off.update(5, report)
     assert silent.getvalue() == ""
 

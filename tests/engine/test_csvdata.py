@@ -380,6 +380,24 @@ def test_read_table_preview_tolerates_ragged_rows_and_no_data(tmp_path):
     assert read_table(write(tmp_path, "a,b\n"), strict=False).rows == []
 
 
+def test_read_table_max_rows_keeps_the_first_rows_and_their_width(tmp_path):
+    path = write(tmp_path, "a,b\n" + "1,2\n" * 5 + "3,4,5\n")
+    table = read_table(path, strict=False, max_rows=3)
+    assert table.header and table.names == ["a", "b"]
+    assert table.lines == [2, 3, 4] and table.rows == [["1", "2"]] * 3
+    assert read_table(path, strict=False).names == ["a", "b", "col2"]
+    assert read_table(write(tmp_path, "1,2\n3,4\n5,6\n"), max_rows=2).lines == [1, 2]
+    assert read_table(write(tmp_path, "1,2\n3,4\n"), strict=False, max_rows=0).lines == [1]
+
+
+def test_read_table_numeric_labels_name_the_columns_in_messages(tmp_path):
+    table = read_table(write(tmp_path, "1,2\n3,x\n"))
+    with pytest.raises(DataError) as info:
+        table.numeric([1, 0], labels=["column 2", "column 1"])
+    assert "row 2, column 2: 'x' is not a number" in str(info.value)
+    assert (info.value.row, info.value.column) == (2, "col1")
+
+
 # --- properties ---------------------------------------------------------------------------
 
 
