@@ -241,6 +241,8 @@ def _train_parser() -> _Parser:
     train.add_argument("--l2", type=_non_negative_float, metavar="LAMBDA")
     out = parser.add_argument_group("output")
     out.add_argument("--export", metavar="MODEL.npz", help="save the trained model")
+    out.add_argument("--onnx", metavar="MODEL.onnx",
+                     help="also export the trained model to ONNX (needs nnstudio[onnx])")
     out.add_argument("--history", metavar="H.csv", help="write one row of metrics per epoch")
     out.add_argument("--save-experiment", metavar="EXP.json",
                      help="save the effective experiment (.json or .toml)")

@@ -359,6 +359,11 @@ def cmd_train(args: argparse.Namespace) -> int:
 
         save_model(args.export, network, prepared.standardizer)
         say(args, f"model saved to {args.export}")
+    if args.onnx:
+        from nnstudio.engine.onnx_export import export_onnx
+
+        export_onnx(args.onnx, network, prepared.standardizer)
+        say(args, f"ONNX model saved to {args.onnx}")
     if args.save_experiment:
         save_experiment(exp, args.save_experiment)
         say(args, f"experiment saved to {args.save_experiment}")
