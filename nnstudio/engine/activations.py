@@ -1,15 +1,24 @@
 """Activation functions: a name -> object registry, in the style of scikit-learn's ``_base.py``.
 
-Every activation works on whole batches with preallocated buffers (``out=``). ``z`` is the
-layer's pre-activation ``a_prev @ W + b`` of shape ``(n, width)``; ``a`` has shape
-``(n, units)`` (the same except for maxout, where ``width = units * pieces``).
+Every activation works on whole batches with preallocated buffers (``out=``) and allocates
+nothing per call in the training loop. ``z`` is the layer's pre-activation
+``a_prev @ W + b`` of shape ``(n, width)``; ``a`` has shape ``(n, units)`` (the same except
+for maxout, where ``width = units * pieces``). ``a`` may be a strided view (the network keeps
+a column of ones beside it for the bias), ``z`` is contiguous.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
 import numpy as np
 
 from nnstudio.engine.errors import NNStudioError
+
+#: a prebuilt operation: all its arrays bound, called without arguments
+Op = Callable[[], Any]
 
 
 class Activation:
@@ -18,14 +27,20 @@ class Activation:
     name = ""
     #: whether f(z) saturates (the fraction of saturated units is reported for these)
     saturates = False
+    #: a value below the first or above the second bound counts as saturated
+    saturation_bounds = (-np.inf, np.inf)
     #: whether units can die (the fraction of dead units is reported for these)
     rectifies = False
     #: a sentence for tooltips and lessons
     summary = ""
+    #: a constant c with f(c) == 1.0 exactly in float32 and float64 (None: there is none);
+    #: the network lets the activation write its column of ones for the next layer's bias
+    one_at: float | None = None
 
     def __init__(self, alpha: float = 0.01, pieces: int = 2) -> None:
         self.alpha = float(alpha)
         self.pieces = int(pieces)
+        self._work: dict[tuple, np.ndarray] = {}
 
     def width(self, units: int) -> int:
         """Columns of z (and of W) needed for ``units`` outputs."""
@@ -43,8 +58,42 @@ class Activation:
     def saturated_fraction(self, a: np.ndarray) -> float:
         return float("nan")
 
+    # --- prebuilt operations for the training loop ----------------------------------------
+    # The network binds these to its work arrays once per batch size and then just calls
+    # them: no method dispatch or argument handling per step.
+
+    #: layers whose activations share a key get their local derivatives f'(z) in one pass
+    #: over all of them (their arrays are blocks of one buffer); None: no such pass
+    def slope_key(self) -> tuple | None:
+        return None
+
+    def slope_ops(self, z: np.ndarray, a: np.ndarray, slope: np.ndarray) -> list[Op]:
+        """Operations writing f'(z) into ``slope`` (z, a: the group's flat buffers)."""
+        return []
+
+    def forward_ops(self, z: np.ndarray, out: np.ndarray) -> list[Op]:
+        return [partial(self.forward, z, out)]
+
+    def backward_ops(self, z: np.ndarray, a: np.ndarray, grad_a: np.ndarray, out: np.ndarray,
+                     slope: np.ndarray | None = None) -> list[Op]:
+        """dJ/dz; with ``slope`` (from :meth:`slope_ops`) a single product."""
+        if slope is not None:
+            return [partial(np.multiply, grad_a, slope, out)]
+        return [partial(self.backward, z, a, grad_a, out)]
+
+    def _scratch(self, key: str, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+        """A work array kept between calls (one per key, shape and dtype)."""
+        k = (key, shape, dtype)
+        buf = self._work.get(k)
+        if buf is None:
+            if len(self._work) >= 64:  # bounded when batch sizes vary
+                self._work.clear()
+            buf = self._work[k] = np.empty(shape, dtype)
+        return buf
+
 
 class Linear(Activation):
+    one_at = 1.0
     name = "linear"
     summary = "Identity: passes z through unchanged; used for regression outputs."
 
@@ -58,47 +107,82 @@ class Linear(Activation):
             np.copyto(out, grad_a)
         return out
 
+    def forward_ops(self, z, out):
+        return [] if out is z else [partial(np.copyto, out, z)]
+
+    def backward_ops(self, z, a, grad_a, out, slope=None):
+        return [] if out is grad_a else [partial(np.copyto, out, grad_a)]
+
 
 class Step(Activation):
+    one_at = 1.0
     name = "step"
     summary = "1 if z > 0 else 0: the classic perceptron; its gradient is zero everywhere."
 
     def forward(self, z, out):
-        np.greater(z, 0, out=out)
+        np.greater(z, 0.0, out=out)
         return out
 
     def backward(self, z, a, grad_a, out):
         out.fill(0.0)
         return out
 
+    def forward_ops(self, z, out):
+        return [partial(np.greater, z, 0.0, out)]
+
+    def backward_ops(self, z, a, grad_a, out, slope=None):
+        return [partial(out.fill, 0.0)]
+
 
 class Sigmoid(Activation):
+    one_at = 80.0
     name = "sigmoid"
     saturates = True
+    saturation_bounds = (0.01, 0.99)
     summary = "Squashes z into (0, 1); saturates for large |z|, so gradients can vanish."
 
     def forward(self, z, out):
         # 0.5 * (1 + tanh(z / 2)) never overflows, even at |z| = 1000.
         np.multiply(z, 0.5, out=out)
         np.tanh(out, out=out)
-        out += 1.0
-        out *= 0.5
+        np.multiply(out, 0.5, out=out)
+        np.add(out, 0.5, out=out)
         return out
 
     def backward(self, z, a, grad_a, out):
         # dJ/dz = dJ/da * a * (1 - a)
+        if out is grad_a:
+            slope = self._scratch("slope", a.shape, a.dtype)
+            np.subtract(1.0, a, out=slope)
+            np.multiply(slope, a, out=slope)
+            np.multiply(out, slope, out=out)
+            return out
         np.subtract(1.0, a, out=out)
-        out *= a
-        out *= grad_a
+        np.multiply(out, a, out=out)
+        np.multiply(out, grad_a, out=out)
         return out
 
     def saturated_fraction(self, a):
-        return float(np.mean((a < 0.01) | (a > 0.99))) if a.size else float("nan")
+        lo, hi = self.saturation_bounds
+        return float(np.mean((a < lo) | (a > hi))) if a.size else float("nan")
+
+    def forward_ops(self, z, out):
+        return [partial(np.multiply, z, 0.5, out), partial(np.tanh, out, out),
+                partial(np.multiply, out, 0.5, out), partial(np.add, out, 0.5, out)]
+
+    def slope_key(self):
+        return ("sigmoid",)
+
+    def slope_ops(self, z, a, slope):
+        # a (1 - a) = a - a^2
+        return [partial(np.multiply, a, a, slope), partial(np.subtract, a, slope, slope)]
 
 
 class Tanh(Activation):
+    one_at = 40.0
     name = "tanh"
     saturates = True
+    saturation_bounds = (-0.99, 0.99)
     summary = "Squashes z into (-1, 1), zero-centred; still saturates for large |z|."
 
     def forward(self, z, out):
@@ -108,20 +192,33 @@ class Tanh(Activation):
     def backward(self, z, a, grad_a, out):
         # dJ/dz = dJ/da * (1 - a^2)
         if out is grad_a:
-            scratch = np.multiply(a, a)
-            np.subtract(1.0, scratch, out=scratch)
-            out *= scratch
+            slope = self._scratch("slope", a.shape, a.dtype)
+            np.multiply(a, a, out=slope)
+            np.subtract(1.0, slope, out=slope)
+            np.multiply(out, slope, out=out)
             return out
         np.multiply(a, a, out=out)
         np.subtract(1.0, out, out=out)
-        out *= grad_a
+        np.multiply(out, grad_a, out=out)
         return out
 
     def saturated_fraction(self, a):
-        return float(np.mean(np.abs(a) > 0.99)) if a.size else float("nan")
+        lo, hi = self.saturation_bounds
+        return float(np.mean((a < lo) | (a > hi))) if a.size else float("nan")
+
+    def forward_ops(self, z, out):
+        return [partial(np.tanh, z, out)]
+
+    def slope_key(self):
+        return ("tanh",)
+
+    def slope_ops(self, z, a, slope):
+        return [partial(np.multiply, a, a, slope),
+                partial(np.subtract, 1.0, slope, slope)]
 
 
 class ReLU(Activation):
+    one_at = 1.0
     name = "relu"
     rectifies = True
     summary = "max(0, z): does not saturate for z > 0, so deep networks keep their gradients."
@@ -131,11 +228,27 @@ class ReLU(Activation):
         return out
 
     def backward(self, z, a, grad_a, out):
-        np.multiply(grad_a, z > 0, out=out)
+        if out is grad_a:
+            mask = self._scratch("mask", z.shape, z.dtype)
+            np.greater(z, 0.0, out=mask)
+            np.multiply(out, mask, out=out)
+            return out
+        np.greater(z, 0.0, out=out)
+        np.multiply(out, grad_a, out=out)
         return out
+
+    def forward_ops(self, z, out):
+        return [partial(np.maximum, z, 0.0, out=out)]
+
+    def slope_key(self):
+        return ("relu",)
+
+    def slope_ops(self, z, a, slope):
+        return [partial(np.greater, z, 0.0, slope)]
 
 
 class LeakyReLU(Activation):
+    one_at = 1.0
     name = "leaky_relu"
     rectifies = True
     summary = "z if z > 0 else alpha*z: like ReLU, but a small slope keeps units from dying."
@@ -146,26 +259,88 @@ class LeakyReLU(Activation):
         return out
 
     def backward(self, z, a, grad_a, out):
-        slope = np.where(z > 0, 1.0, self.alpha)
-        np.multiply(grad_a, slope, out=out)
+        # slope = alpha + (1 - alpha) * [z > 0]
+        target = out
+        if out is grad_a:
+            target = self._scratch("slope", z.shape, z.dtype)
+        np.greater(z, 0.0, out=target)
+        np.multiply(target, 1.0 - self.alpha, out=target)
+        np.add(target, self.alpha, out=target)
+        np.multiply(grad_a, target, out=out)
         return out
+
+    def forward_ops(self, z, out):
+        return [partial(np.multiply, z, self.alpha, out), partial(np.maximum, z, out, out=out)]
+
+    def slope_key(self):
+        return ("leaky_relu", self.alpha)
+
+    def slope_ops(self, z, a, slope):
+        return [partial(np.greater, z, 0.0, slope),
+                partial(np.multiply, slope, 1.0 - self.alpha, slope),
+                partial(np.add, slope, self.alpha, slope)]
+
+
+#: a row sum of exp(z - shift) below this means the shift was too large for that row
+_SAFE_ROW_SUM = {"d": float(np.sqrt(np.finfo(np.float64).tiny)),
+                 "f": float(np.sqrt(np.finfo(np.float32).tiny))}
 
 
 class Softmax(Activation):
     name = "softmax"
     summary = "exp(z_k) / sum_j exp(z_j): turns scores into class probabilities (output layer)."
 
+    def __init__(self, alpha: float = 0.01, pieces: int = 2) -> None:
+        super().__init__(alpha, pieces)
+        # (z, shift, row sums of exp(z - shift)) of the last forward pass, for cross-entropy
+        self._last: tuple[np.ndarray, float | np.ndarray, np.ndarray] | None = None
+
     def forward(self, z, out):
-        np.subtract(z, z.max(axis=1, keepdims=True), out=out)
+        n, k = z.shape
+        row_max = self._scratch("max", (n, 1), z.dtype)
+        row_sum = self._scratch("sum", (n, 1), z.dtype)
+        ones = self._work.get(("ones", k, z.dtype))
+        if ones is None:
+            ones = self._work[("ones", k, z.dtype)] = np.ones((k, 1), z.dtype)
+        # Shift by the batch's largest score (one cheap reduction), unless some row lies so
+        # far below it that its exponentials would underflow: then shift each row by its own
+        # maximum. Either way exp never overflows and every row sum is >= 1 (or accurate).
+        top = np.maximum.reduce(z, axis=None)
+        np.subtract(z, top, out=out)
         np.exp(out, out=out)
-        out /= out.sum(axis=1, keepdims=True)
+        np.matmul(out, ones, out=row_sum)
+        shift: float | np.ndarray = top
+        safe = _SAFE_ROW_SUM.get(z.dtype.char, _SAFE_ROW_SUM["d"])
+        if not np.minimum.reduce(row_sum, axis=None) >= safe and top == top:
+            shift = np.maximum.reduce(z, axis=1, out=row_max, keepdims=True)
+            np.subtract(z, row_max, out=out)
+            np.exp(out, out=out)
+            np.matmul(out, ones, out=row_sum)
+        np.divide(out, row_sum, out=out)
+        self._last = (z, shift, row_sum)
         return out
+
+    def log_normalizer(self, z: np.ndarray) -> np.ndarray | None:
+        """log sum_j exp(z_j) per row, shape (n, 1), if ``z`` is the array of the last forward
+        pass (so log p = z - log_normalizer without overflow); None otherwise."""
+        last = self._last
+        if last is None or last[0] is not z:
+            return None
+        _, shift, row_sum = last
+        log_norm = self._scratch("lognorm", row_sum.shape, row_sum.dtype)
+        np.log(row_sum, out=log_norm)
+        np.add(log_norm, shift, out=log_norm)
+        return log_norm
 
     def backward(self, z, a, grad_a, out):
         # dJ/dz_k = a_k * (dJ/da_k - sum_j dJ/da_j a_j)
-        inner = np.sum(grad_a * a, axis=1, keepdims=True)
+        n = a.shape[0]
+        prod = self._scratch("prod", a.shape, a.dtype)
+        inner = self._scratch("inner", (n, 1), a.dtype)
+        np.multiply(grad_a, a, out=prod)
+        np.add.reduce(prod, axis=1, out=inner, keepdims=True)
         np.subtract(grad_a, inner, out=out)
-        out *= a
+        np.multiply(out, a, out=out)
         return out
 
 
@@ -178,15 +353,20 @@ class Maxout(Activation):
 
     def forward(self, z, out):
         n = z.shape[0]
-        np.max(z.reshape(n, -1, self.pieces), axis=2, out=out)
+        np.maximum.reduce(z.reshape(n, -1, self.pieces), axis=2, out=out)
         return out
 
     def backward(self, z, a, grad_a, out):
+        # the gradient goes to the winning piece of every unit (the first one on a tie)
         n = z.shape[0]
         pieces = z.reshape(n, -1, self.pieces)
-        winner = pieces.argmax(axis=2)[..., None]
+        winner = self._scratch("winner", pieces.shape[:2], np.dtype(np.intp))
+        np.argmax(pieces, axis=2, out=winner)
+        if out is grad_a:
+            grad_a = grad_a.copy()
         out.fill(0.0)
-        np.put_along_axis(out.reshape(n, -1, self.pieces), winner, grad_a[..., None], axis=2)
+        np.put_along_axis(out.reshape(n, -1, self.pieces), winner[..., None],
+                          grad_a[..., None], axis=2)
         return out
 
 
@@ -199,7 +379,7 @@ def make_activation(name: str, alpha: float = 0.01, pieces: int = 2) -> Activati
     """Build the activation called ``name``; unknown names raise a clear error."""
     try:
         cls = ACTIVATIONS[name]
-    except KeyError:
+    except (KeyError, TypeError):
         known = ", ".join(ACTIVATIONS)
         raise NNStudioError(f"unknown activation {name!r} (known: {known})") from None
     if cls is LeakyReLU and not 0.0 <= alpha <= 1.0:
@@ -213,8 +393,11 @@ def activation_value(name: str, z: np.ndarray, alpha: float = 0.01, pieces: int 
     """f(z) as a new array (for plots and the inspector, not the training loop)."""
     act = make_activation(name, alpha, pieces)
     z = np.atleast_2d(np.asarray(z, dtype=float))
-    out = np.empty((z.shape[0], z.shape[1] // act.pieces if name == "maxout" else z.shape[1]))
-    return act.forward(z, out)
+    if name == "maxout" and z.shape[1] % act.pieces:
+        raise NNStudioError(f"maxout with {act.pieces} pieces needs a multiple of {act.pieces} "
+                            f"columns, got {z.shape[1]}")
+    width = z.shape[1] // act.pieces if name == "maxout" else z.shape[1]
+    return act.forward(z, np.empty((z.shape[0], width)))
 
 
 def activation_derivative(name: str, z: np.ndarray, alpha: float = 0.01) -> np.ndarray:

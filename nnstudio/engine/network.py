@@ -9,14 +9,15 @@ convention: ``a = x; a = act(a @ W + b)`` layer by layer.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
 
-from nnstudio.engine.activations import ACTIVATIONS, Activation, make_activation
+from nnstudio.engine.activations import ACTIVATIONS, Activation, Op, make_activation
 from nnstudio.engine.errors import NNStudioError
 from nnstudio.engine.initializers import resolve_initializer
-from nnstudio.engine.losses import LOSSES, Loss, make_loss, regularization_value
+from nnstudio.engine.losses import LOSSES, Loss, make_loss
 
 TASKS = ("binary", "multiclass", "regression")
 
@@ -217,7 +218,12 @@ def encode_targets(y: np.ndarray, spec: NetworkSpec, dtype: Any = np.float64) ->
 
 
 class Dense:
-    """A fully connected layer; ``W``, ``b``, ``dW``, ``db`` are views into the network's buffers."""
+    """A fully connected layer; ``W``, ``b``, ``dW``, ``db`` are views into the network's buffers.
+
+    ``W`` is stored row-major right before ``b``, so ``Wb`` — the same memory seen as one
+    ``(fan_in + 1, width)`` matrix ``[W; b]`` — turns ``a @ W + b`` into the single product
+    ``[a, 1] @ Wb``, and ``dWb = [a, 1].T @ dz`` gives both gradients in one product.
+    """
 
     def __init__(self, spec: LayerSpec, fan_in: int, params: np.ndarray, grads: np.ndarray,
                  offset: int) -> None:
@@ -227,12 +233,15 @@ class Dense:
         self.units = spec.units
         self.width = self.act.width(spec.units)
         nw = fan_in * self.width
-        self.W = params[offset:offset + nw].reshape(fan_in, self.width)
-        self.b = params[offset + nw:offset + nw + self.width]
-        self.dW = grads[offset:offset + nw].reshape(fan_in, self.width)
-        self.db = grads[offset + nw:offset + nw + self.width]
-        self.w_slice = slice(offset, offset + nw)
         self.size = nw + self.width
+        self.Wb = params[offset:offset + self.size].reshape(fan_in + 1, self.width)
+        self.dWb = grads[offset:offset + self.size].reshape(fan_in + 1, self.width)
+        self.W = self.Wb[:fan_in]
+        self.b = self.Wb[fan_in]
+        self.dW = self.dWb[:fan_in]
+        self.db = self.dWb[fan_in]
+        self.WT = self.W.T  # for the backward product dz @ W.T
+        self.w_slice = slice(offset, offset + nw)
 
     @property
     def activation(self) -> str:
@@ -240,13 +249,127 @@ class Dense:
 
 
 class _Buffers:
-    """Per-batch-size work arrays, allocated once and reused."""
+    """Work arrays for one batch size, allocated once and reused, and the training pass as
+    prebuilt operations over them.
 
-    def __init__(self, layers: list[Dense], n: int, dtype: Any) -> None:
-        self.z = [np.empty((n, layer.width), dtype) for layer in layers]
-        self.a = [np.empty((n, layer.units), dtype) for layer in layers]
-        self.dz = [np.empty((n, layer.width), dtype) for layer in layers]
-        self.da = [np.empty((n, layer.units), dtype) for layer in layers]
+    Every layer's input carries a trailing column of ones, so that ``[a, 1] @ Wb`` adds the
+    bias within the product. For a hidden layer whose activation has ``one_at`` (f(c) == 1
+    exactly for that constant c), the activation makes that column itself: ``z`` gets an
+    extra column holding c, and f applied to the whole contiguous ``(n, width + 1)`` array
+    writes the ones (no copy, no strided element-wise passes). The backward pass computes
+    dJ/da for that column too (against the bias row of ``Wb``); it is never read. Other
+    hidden layers (maxout) write into a strided view beside a column of ones.
+
+    Hidden layers whose activations share a ``slope_key`` keep their arrays as blocks of one
+    buffer, so the training pass computes all their local derivatives f'(z) at once and each
+    layer's backward step is a single product.
+
+    ``z[i]``, ``a[i]``, ``dz[i]``, ``da[i]`` are the public ``(n, width)`` / ``(n, units)``
+    views; the ``*_full`` lists hold the arrays the element-wise passes run on.
+    """
+
+    def __init__(self, layers: list[Dense], n: int, inputs: int, dtype: Any, loss: Loss) -> None:
+        self.n = n
+        self.x = np.empty((n, inputs + 1), dtype)
+        self.x[:, inputs] = 1.0
+        self.x_view = self.x[:, :inputs]
+        last = len(layers) - 1
+        # which hidden layers get an extended z (their activation writes the ones) and which
+        # share a derivative pass
+        extended = [i < last and layer.act.one_at is not None and layer.width == layer.units
+                    for i, layer in enumerate(layers)]
+        groups: dict[tuple, list[int]] = {}
+        for i, layer in enumerate(layers):
+            key = layer.act.slope_key() if extended[i] else None
+            if key is not None:
+                groups.setdefault(key, []).append(i)
+        z_full: list[np.ndarray | None] = [None] * len(layers)
+        a_full: list[np.ndarray | None] = [None] * len(layers)
+        slopes: list[np.ndarray | None] = [None] * len(layers)
+        self.slope_ops: list[Op] = []
+        for members in groups.values():
+            size = sum(n * (layers[i].width + 1) for i in members)
+            Z, A, S = (np.empty(size, dtype) for _ in range(3))
+            offset = 0
+            for i in members:
+                w = layers[i].width
+                shape = (n, w + 1)
+                z_full[i] = Z[offset:offset + n * (w + 1)].reshape(shape)
+                a_full[i] = A[offset:offset + n * (w + 1)].reshape(shape)
+                slopes[i] = S[offset:offset + n * (w + 1)].reshape(shape)
+                offset += n * (w + 1)
+            self.slope_ops += layers[members[0]].act.slope_ops(Z, A, S)
+        self.z: list[np.ndarray] = []
+        self.a: list[np.ndarray] = []
+        self.dz: list[np.ndarray] = []
+        self.da: list[np.ndarray] = []
+        dz_full: list[np.ndarray] = []
+        da_full: list[np.ndarray] = []
+        inputs_of: list[np.ndarray] = []  # the input (with its ones) of layer i + 1
+        for i, layer in enumerate(layers):
+            w, u = layer.width, layer.units
+            if extended[i]:
+                if z_full[i] is None:
+                    z_full[i] = np.empty((n, w + 1), dtype)
+                    a_full[i] = np.empty((n, u + 1), dtype)
+                zf, af = z_full[i], a_full[i]
+                zf[:, w] = layer.act.one_at
+                af[:, u] = 1.0
+                dzf = np.empty((n, w + 1), dtype)
+                daf = np.empty((n, u + 1), dtype)
+                z, a, dz, da = zf[:, :w], af[:, :u], dzf[:, :w], daf[:, :u]
+                inputs_of.append(af)
+            elif i < last:  # the activation writes beside a column of ones
+                z = zf = np.empty((n, w), dtype)
+                aug = np.empty((n, u + 1), dtype)
+                aug[:, u] = 1.0
+                a = af = aug[:, :u]
+                dz = dzf = np.empty((n, w), dtype)
+                da = daf = np.empty((n, u), dtype)
+                inputs_of.append(aug)
+            else:
+                z = zf = np.empty((n, w), dtype)
+                # a linear output is z itself: no copy
+                a = af = z if layer.activation == "linear" else np.empty((n, u), dtype)
+                dz = dzf = np.empty((n, w), dtype)
+                da = daf = np.empty((n, u), dtype)
+            z_full[i], a_full[i] = zf, af
+            for lst, item in ((self.z, z), (self.a, a), (self.dz, dz), (self.da, da),
+                              (dz_full, dzf), (da_full, daf)):
+                lst.append(item)
+        self.scratch = np.empty((n, layers[-1].units), dtype)  # for the loss
+        # np.dot has less overhead than np.matmul on small arrays but needs a C-contiguous
+        # output: matmul writes the strided extended views
+        products = [np.dot if z.flags.c_contiguous else np.matmul for z in self.z]
+        # inference: per layer (product, Wb, z, z_full, a_full, forward, next input)
+        self.forward_plan = [
+            (products[i], layer.Wb, self.z[i], z_full[i], a_full[i], layer.act.forward,
+             inputs_of[i] if i < last else None)
+            for i, layer in enumerate(layers)
+        ]
+        # training: the first product (it takes the batch) is done by the caller; the loss
+        # may compute the output activation itself
+        fused = loss.fuses(layers[-1].act)
+        forward: list[Op] = []
+        for i, layer in enumerate(layers):
+            if i > 0:
+                forward.append(partial(products[i], inputs_of[i - 1], layer.Wb, self.z[i]))
+            if i < last or not fused:
+                forward += layer.act.forward_ops(z_full[i], a_full[i])
+        self.train_forward = forward
+        self.first_product = products[0]
+        self.loss_program = loss.program(self.z[last], a_full[last], self.dz[last],
+                                         self.scratch, layers[last].act, fused)
+        backward: list[Op] = []
+        for i in range(last, 0, -1):
+            below = layers[i - 1]
+            backward.append(partial(np.dot, inputs_of[i - 1].T, self.dz[i], layers[i].dWb))
+            WT = layers[i].Wb.T if extended[i - 1] else layers[i].WT
+            backward.append(partial(np.dot, self.dz[i], WT, da_full[i - 1]))
+            backward += below.act.backward_ops(z_full[i - 1], a_full[i - 1], da_full[i - 1],
+                                               dz_full[i - 1], slopes[i - 1])
+        self.train_backward = backward
+        self.z0, self.dz0 = self.z[0], self.dz[0]
 
 
 class Network:
@@ -257,6 +380,8 @@ class Network:
         spec.validate()
         self.spec = spec
         self.dtype = np.dtype(dtype)
+        if self.dtype not in (np.dtype(np.float64), np.dtype(np.float32)):
+            raise NNStudioError(f"a network computes in float64 or float32, not {self.dtype}")
         self.init = init
         self.init_params = dict(init_params or {})
         self.params = np.zeros(spec.n_params, dtype=self.dtype)
@@ -269,15 +394,29 @@ class Network:
             offset += layer.size
             fan_in = layer_spec.units
         self.loss: Loss = make_loss(spec.loss, spec.layers[-1].activation)
+        self._Wb0, self._dWb0 = self.layers[0].Wb, self.layers[0].dWb
         self._buffers: dict[int, _Buffers] = {}
         self._last_n: int | None = None
-        # segment starts for per-layer sums over |grads| (W0, b0, W1, b1, ...)
+        # per-layer sums of |grads| in one reduceat: segments W0, b0, W1, b1, ...
         starts = []
         for layer in self.layers:
             starts += [layer.w_slice.start, layer.w_slice.stop]
         self._segment_starts = np.array(starts, dtype=np.intp)
-        self._weight_counts = np.array([layer.W.size for layer in self.layers], dtype=float)
+        self._segment_sums = np.empty(len(starts), dtype=self.dtype)
+        self._weight_sums = self._segment_sums[::2]
+        self._inv_weight_counts = np.array([1.0 / layer.W.size for layer in self.layers])
         self._abs_scratch = np.empty_like(self.grads)
+        #: a work array like ``params``, free between the network's own uses (the trainer
+        #: lends it to the optimizer: a step touches one scratch buffer, not two)
+        self.scratch = self._abs_scratch
+        # small float64 networks: the per-layer means in one product |grads| @ M
+        self._mean_matrix: np.ndarray | None = None
+        if self.dtype == np.float64 and spec.n_params <= 4096:
+            M = np.zeros((spec.n_params, len(self.layers)))
+            for k, layer in enumerate(self.layers):
+                M[layer.w_slice, k] = 1.0 / layer.W.size
+            self._mean_matrix = M
+        self._weight_mask: np.ndarray | None = None  # 1 on weights, 0 on biases (lazy)
         self.reinitialize(seed)
 
     # --- set-up -----------------------------------------------------------------------
@@ -286,7 +425,7 @@ class Network:
         rng = np.random.default_rng(seed)
         for layer in self.layers:
             init = resolve_initializer(self.init, layer.activation)
-            w = np.empty_like(layer.W)
+            w = np.empty(layer.W.shape)
             for p in range(layer.act.pieces if layer.activation == "maxout" else 1):
                 block = init(layer.fan_in, layer.units, rng, **self.init_params)
                 if layer.activation == "maxout":
@@ -303,23 +442,67 @@ class Network:
     def _buffers_for(self, n: int) -> _Buffers:
         buf = self._buffers.get(n)
         if buf is None:
-            if len(self._buffers) >= 6:  # keep memory bounded when batch sizes vary
+            if len(self._buffers) >= 8:  # keep memory bounded when batch sizes vary
                 self._buffers.pop(next(iter(self._buffers)))
-            buf = _Buffers(self.layers, n, self.dtype)
+            buf = _Buffers(self.layers, n, self.spec.inputs, self.dtype, self.loss)
             self._buffers[n] = buf
         return buf
+
+    def _input(self, X: np.ndarray) -> tuple[_Buffers, np.ndarray]:
+        """Copy a batch into the input buffer (beside its column of ones)."""
+        X = np.asarray(X)
+        if X.ndim != 2 or X.shape[1] != self.spec.inputs:
+            raise NNStudioError(f"the network expects inputs of shape (n, {self.spec.inputs}), "
+                                f"got {X.shape}")
+        buf = self._buffers_for(X.shape[0])
+        np.copyto(buf.x_view, X, casting="unsafe")
+        return buf, buf.x
+
+    def augment(self, X: np.ndarray) -> np.ndarray:
+        """``X`` with a trailing column of ones, in the network's dtype: the form that
+        :meth:`forward_augmented` and :meth:`loss_and_gradients_augmented` take."""
+        X = np.asarray(X)
+        if X.ndim != 2 or X.shape[1] != self.spec.inputs:
+            raise NNStudioError(f"the network expects inputs of shape (n, {self.spec.inputs}), "
+                                f"got {X.shape}")
+        Xa = np.empty((X.shape[0], X.shape[1] + 1), self.dtype)
+        Xa[:, :-1] = X
+        Xa[:, -1] = 1.0
+        return Xa
+
+    def _check_targets(self, Y: np.ndarray, n: int) -> np.ndarray:
+        Y = np.asarray(Y)
+        if Y.shape != (n, self.spec.n_outputs):
+            raise NNStudioError(f"the targets must have shape ({n}, {self.spec.n_outputs}) "
+                                f"(one row per input, one column per output unit; see "
+                                f"encode_targets), got {Y.shape}")
+        return Y
+
+    def _check_augmented(self, Xa: np.ndarray) -> np.ndarray:
+        Xa = np.asarray(Xa)
+        if Xa.ndim != 2 or Xa.shape[1] != self.spec.inputs + 1:
+            raise NNStudioError(f"an augmented input has shape (n, {self.spec.inputs + 1}) "
+                                f"(the inputs and a column of ones), got {Xa.shape}")
+        return Xa if Xa.dtype == self.dtype else Xa.astype(self.dtype)
 
     # --- forward / backward -------------------------------------------------------------
     def forward(self, X: np.ndarray) -> np.ndarray:
         """Output activations for a batch. Returns an internal buffer: copy to keep it."""
-        buf = self._buffers_for(X.shape[0])
-        a = X
-        for layer, z, out in zip(self.layers, buf.z, buf.a):
-            np.matmul(a, layer.W, out=z)
-            z += layer.b
-            a = layer.act.forward(z, out)
-        self._last_n = X.shape[0]
-        return a
+        buf, Xa = self._input(X)
+        return self._forward(buf, Xa)
+
+    def forward_augmented(self, Xa: np.ndarray) -> np.ndarray:
+        """Like :meth:`forward` for an input from :meth:`augment` (no copy of the batch)."""
+        Xa = self._check_augmented(Xa)
+        return self._forward(self._buffers_for(Xa.shape[0]), Xa)
+
+    def _forward(self, buf: _Buffers, a: np.ndarray) -> np.ndarray:
+        for product, Wb, z, z_full, a_full, forward, next_input in buf.forward_plan:
+            product(a, Wb, out=z)
+            forward(z_full, a_full)
+            a = next_input
+        self._last_n = buf.n
+        return a_full
 
     def forward_trace(self, X: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
         """(z, a) for every layer, as fresh arrays (for heatmaps and the inspector)."""
@@ -344,53 +527,94 @@ class Network:
 
     def data_loss(self, X: np.ndarray, Y: np.ndarray) -> float:
         """The loss J without regularization, over a whole set."""
-        out = self.forward(X)
-        buf = self._buffers[X.shape[0]]
-        return self.loss.value(buf.z[-1], out, Y)
+        buf, Xa = self._input(X)
+        return self._data_loss(buf, Xa, self._check_targets(Y, len(Xa)))
+
+    def data_loss_augmented(self, Xa: np.ndarray, Y: np.ndarray) -> float:
+        """:meth:`data_loss` for an input from :meth:`augment`."""
+        Xa = self._check_augmented(Xa)
+        return self._data_loss(self._buffers_for(Xa.shape[0]), Xa, Y)
+
+    def _data_loss(self, buf: _Buffers, Xa: np.ndarray, Y: np.ndarray) -> float:
+        out = self._forward(buf, Xa)
+        return self.loss.value(buf.z[-1], out, Y, self.layers[-1].act)
 
     def loss_and_gradients(self, X: np.ndarray, Y: np.ndarray, l1: float = 0.0,
                            l2: float = 0.0) -> float:
         """Forward and backward pass on one batch: fills ``grads``, returns J (with regularization)."""
-        out = self.forward(X)
-        buf = self._buffers[X.shape[0]]
-        layers = self.layers
-        last = len(layers) - 1
-        J = self.loss.value(buf.z[last], out, Y)
-        delta = self.loss.output_delta(buf.z[last], out, Y, layers[last].act, buf.dz[last])
-        for i in range(last, -1, -1):
-            layer = layers[i]
-            a_prev = X if i == 0 else buf.a[i - 1]
-            np.matmul(a_prev.T, delta, out=layer.dW)
-            np.sum(delta, axis=0, out=layer.db)
-            if i > 0:
-                grad_a = np.matmul(delta, layer.W.T, out=buf.da[i - 1])
-                below = layers[i - 1]
-                delta = below.act.backward(buf.z[i - 1], buf.a[i - 1], grad_a, buf.dz[i - 1])
+        buf, Xa = self._input(X)
+        return self._loss_and_gradients(buf, Xa, self._check_targets(Y, len(Xa)), l1, l2)
+
+    def loss_and_gradients_augmented(self, Xa: np.ndarray, Y: np.ndarray, l1: float = 0.0,
+                                     l2: float = 0.0) -> float:
+        """:meth:`loss_and_gradients` for an input from :meth:`augment` (the training
+        loop's path: the batch is a slice of a shuffled augmented copy, never copied)."""
+        Xa = self._check_augmented(Xa)
+        Y = self._check_targets(Y, len(Xa))
+        return self._loss_and_gradients(self._buffers_for(Xa.shape[0]), Xa, Y, l1, l2)
+
+    def _loss_and_gradients(self, buf: _Buffers, Xa: np.ndarray, Y: np.ndarray, l1: float,
+                            l2: float) -> float:
+        buf.first_product(Xa, self._Wb0, buf.z0)
+        for op in buf.train_forward:
+            op()
+        for op in buf.slope_ops:
+            op()
+        J = buf.loss_program(Y)
+        for op in buf.train_backward:
+            op()
+        np.dot(Xa.T, buf.dz0, self._dWb0)
+        self._last_n = buf.n
         if l1 or l2:
             J += self._regularize(l1, l2)
         return J
 
     def _regularize(self, l1: float, l2: float) -> float:
-        for layer in self.layers:
-            if l2:
-                layer.dW += l2 * layer.W
-            if l1:
-                layer.dW += l1 * np.sign(layer.W)
-        return regularization_value([layer.W for layer in self.layers], l1, l2)
+        """Add the penalty's gradient to ``grads`` (weights only); return its value."""
+        mask = self._weight_mask
+        if mask is None:
+            mask = self._weight_mask = np.zeros_like(self.params)
+            for layer in self.layers:
+                mask[layer.w_slice] = 1.0
+        s = self._abs_scratch
+        params, grads = self.params, self.grads
+        J = 0.0
+        if l2:
+            np.multiply(params, mask, out=s)
+            J += 0.5 * l2 * float(np.vdot(s, s))
+            np.multiply(s, l2, out=s)
+            np.add(grads, s, out=grads)
+        if l1:
+            np.sign(params, out=s)
+            np.multiply(s, mask, out=s)
+            J += l1 * float(np.vdot(s, params))
+            np.multiply(s, l1, out=s)
+            np.add(grads, s, out=grads)
+        return J
 
     def activations(self) -> list[np.ndarray]:
         """The activations of the last forward pass (internal buffers: read, don't keep)."""
-        if self._last_n is None:
+        if self._last_n is None or self._last_n not in self._buffers:
             return []
         return self._buffers[self._last_n].a
 
     def grad_mean_abs(self, out: np.ndarray | None = None) -> np.ndarray:
         """Mean |dJ/dW| for every layer (weights only), from the last backward pass."""
-        np.abs(self.grads, out=self._abs_scratch)
-        sums = np.add.reduceat(self._abs_scratch, self._segment_starts)[::2]
         if out is None:
-            return sums / self._weight_counts
-        np.divide(sums, self._weight_counts, out=out)
+            return self._grad_mean_abs_into(np.empty(len(self.layers)))
+        if out.dtype == np.float64 and out.flags.c_contiguous and out.shape == (self.n_layers,):
+            return self._grad_mean_abs_into(out)
+        out[...] = self._grad_mean_abs_into(np.empty(len(self.layers)))
+        return out
+
+    def _grad_mean_abs_into(self, out: np.ndarray) -> np.ndarray:
+        """:meth:`grad_mean_abs` into a C-contiguous float64 ``out`` of shape (n_layers,)."""
+        np.abs(self.grads, self._abs_scratch)
+        if self._mean_matrix is not None:
+            np.dot(self._abs_scratch, self._mean_matrix, out)
+            return out
+        np.add.reduceat(self._abs_scratch, self._segment_starts, out=self._segment_sums)
+        np.multiply(self._weight_sums, self._inv_weight_counts, out)
         return out
 
     # --- weights ------------------------------------------------------------------------

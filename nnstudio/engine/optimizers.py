@@ -12,6 +12,25 @@ import numpy as np
 from nnstudio.engine.errors import NNStudioError
 
 
+def _fraction(name: str, value: float) -> float:
+    """A decay rate: 0 <= value < 1."""
+    value = float(value)
+    if not 0.0 <= value < 1.0:
+        raise NNStudioError(f"{name} must be at least 0 and below 1, got {value:g}")
+    return value
+
+
+def _positive(name: str, value: float) -> float:
+    value = float(value)
+    if not (value > 0.0 and np.isfinite(value)):
+        raise NNStudioError(f"{name} must be a positive number, got {value:g}")
+    return value
+
+
+#: decaying state is checked for values about to become subnormal every this many steps
+FLUSH_INTERVAL = 64
+
+
 class Optimizer:
     name = ""
     summary = ""
@@ -20,9 +39,29 @@ class Optimizer:
         self.params = params
         self.lr = float(lr)
         self._scratch = np.empty_like(params)
+        self._steps = 0
+        #: (state array, its decay factor per step) for state that decays geometrically
+        self._decaying: list[tuple[np.ndarray, float]] = []
 
     def step(self, grads: np.ndarray) -> None:
         raise NotImplementedError
+
+    def _flush_tiny(self) -> None:
+        """Zero decaying state before it becomes subnormal.
+
+        A weight whose gradient stays exactly 0 (a dead ReLU unit, say) sees its momentum
+        shrink geometrically; below the smallest normal float every operation on it is
+        many times slower. Values that small move no weight, so they are set to 0 — checked
+        every FLUSH_INTERVAL steps, with a margin for the decay in between.
+        """
+        self._steps += 1
+        if self._steps % FLUSH_INTERVAL:
+            return
+        tiny = float(np.finfo(self.params.dtype).tiny)
+        for state, decay in self._decaying:
+            below = tiny / max(decay, 1e-300) ** FLUSH_INTERVAL
+            np.abs(state, self._scratch)
+            state[self._scratch < below] = 0.0
 
 
 class SGD(Optimizer):
@@ -30,8 +69,8 @@ class SGD(Optimizer):
     summary = "Plain gradient descent: w <- w - lr * dJ/dw."
 
     def step(self, grads):
-        np.multiply(grads, self.lr, out=self._scratch)
-        self.params -= self._scratch
+        np.multiply(grads, self.lr, self._scratch)
+        np.subtract(self.params, self._scratch, self.params)
 
 
 class Momentum(Optimizer):
@@ -40,14 +79,17 @@ class Momentum(Optimizer):
 
     def __init__(self, params, lr=0.03, momentum: float = 0.9, **_):
         super().__init__(params, lr)
-        self.momentum = float(momentum)
+        self.momentum = _fraction("momentum", momentum)
         self.velocity = np.zeros_like(params)
+        self._decaying = [(self.velocity, self.momentum)]
 
     def step(self, grads):
-        self.velocity *= self.momentum
-        np.multiply(grads, self.lr, out=self._scratch)
-        self.velocity -= self._scratch
-        self.params += self.velocity
+        v = self.velocity
+        np.multiply(v, self.momentum, v)
+        np.multiply(grads, self.lr, self._scratch)
+        np.subtract(v, self._scratch, v)
+        np.add(self.params, v, self.params)
+        self._flush_tiny()
 
 
 class Nesterov(Momentum):
@@ -56,12 +98,14 @@ class Nesterov(Momentum):
 
     def step(self, grads):
         # w <- w + m*v_new - lr*g  (the usual reformulation of Nesterov momentum)
-        self.velocity *= self.momentum
-        np.multiply(grads, self.lr, out=self._scratch)
-        self.velocity -= self._scratch
-        self.params -= self._scratch
-        np.multiply(self.velocity, self.momentum, out=self._scratch)
-        self.params += self._scratch
+        v, s, p = self.velocity, self._scratch, self.params
+        np.multiply(v, self.momentum, v)
+        np.multiply(grads, self.lr, s)
+        np.subtract(v, s, v)
+        np.subtract(p, s, p)
+        np.multiply(v, self.momentum, s)
+        np.add(p, s, p)
+        self._flush_tiny()
 
 
 class Adagrad(Optimizer):
@@ -70,18 +114,18 @@ class Adagrad(Optimizer):
 
     def __init__(self, params, lr=0.03, epsilon: float = 1e-8, **_):
         super().__init__(params, lr)
-        self.epsilon = float(epsilon)
+        self.epsilon = _positive("epsilon", epsilon)
         self.accum = np.zeros_like(params)
 
     def step(self, grads):
         s = self._scratch
-        np.multiply(grads, grads, out=s)
-        self.accum += s
-        np.sqrt(self.accum, out=s)
-        s += self.epsilon
-        np.divide(grads, s, out=s)
-        s *= self.lr
-        self.params -= s
+        np.multiply(grads, grads, s)
+        np.add(self.accum, s, self.accum)
+        np.sqrt(self.accum, s)
+        np.add(s, self.epsilon, s)
+        np.divide(grads, s, s)
+        np.multiply(s, self.lr, s)
+        np.subtract(self.params, s, self.params)
 
 
 class RMSprop(Optimizer):
@@ -90,21 +134,30 @@ class RMSprop(Optimizer):
 
     def __init__(self, params, lr=0.001, rho: float = 0.9, epsilon: float = 1e-8, **_):
         super().__init__(params, lr)
-        self.rho = float(rho)
-        self.epsilon = float(epsilon)
-        self.mean_square = np.zeros_like(params)
+        self.rho = _fraction("rho", rho)
+        self.epsilon = _positive("epsilon", epsilon)
+        # kept as S = mean_square / (1 - rho), so that S <- rho*S + g^2 is two passes
+        self._S = np.zeros_like(params)
+        self._decaying = [(self._S, self.rho)]
+
+    @property
+    def mean_square(self) -> np.ndarray:
+        """The running average of g^2."""
+        return self._S * (1.0 - self.rho)
 
     def step(self, grads):
-        s = self._scratch
-        np.multiply(grads, grads, out=s)
-        s *= 1.0 - self.rho
-        self.mean_square *= self.rho
-        self.mean_square += s
-        np.sqrt(self.mean_square, out=s)
-        s += self.epsilon
-        np.divide(grads, s, out=s)
-        s *= self.lr
-        self.params -= s
+        s, S = self._scratch, self._S
+        np.multiply(grads, grads, s)
+        np.multiply(S, self.rho, S)
+        np.add(S, s, S)
+        # lr * g / (sqrt((1-rho) S) + eps) = (lr / k) * g / (sqrt(S) + eps / k), k = sqrt(1-rho)
+        k = float(np.sqrt(1.0 - self.rho))
+        np.sqrt(S, s)
+        np.add(s, self.epsilon / k, s)
+        np.divide(grads, s, s)
+        np.multiply(s, self.lr / k, s)
+        np.subtract(self.params, s, self.params)
+        self._flush_tiny()
 
 
 class Adam(Optimizer):
@@ -114,33 +167,46 @@ class Adam(Optimizer):
     def __init__(self, params, lr=0.001, beta1: float = 0.9, beta2: float = 0.999,
                  epsilon: float = 1e-8, **_):
         super().__init__(params, lr)
-        self.beta1, self.beta2, self.epsilon = float(beta1), float(beta2), float(epsilon)
-        self.m = np.zeros_like(params)
-        self.v = np.zeros_like(params)
-        self._scratch2 = np.empty_like(params)
+        self.beta1, self.beta2 = _fraction("beta1", beta1), _fraction("beta2", beta2)
+        self.epsilon = _positive("epsilon", epsilon)
+        # the moments are kept as M = m / (1 - beta1) and V = v / (1 - beta2): then
+        # M <- b1*M + g and V <- b2*V + g^2 need no multiplication by (1 - beta)
+        self._M = np.zeros_like(params)
+        self._V = np.zeros_like(params)
+        self._decaying = [(self._M, self.beta1), (self._V, self.beta2)]
         self.t = 0
+
+    @property
+    def m(self) -> np.ndarray:
+        """First moment estimate (running mean of g)."""
+        return self._M * (1.0 - self.beta1)
+
+    @property
+    def v(self) -> np.ndarray:
+        """Second moment estimate (running mean of g^2)."""
+        return self._V * (1.0 - self.beta2)
 
     def step(self, grads):
         self.t += 1
         b1, b2 = self.beta1, self.beta2
-        s, s2 = self._scratch, self._scratch2
-        # m <- b1*m + (1-b1)*g ;  v <- b2*v + (1-b2)*g^2
-        self.m *= b1
-        np.multiply(grads, 1.0 - b1, out=s)
-        self.m += s
-        self.v *= b2
-        np.multiply(grads, grads, out=s)
-        s *= 1.0 - b2
-        self.v += s
-        # w <- w - lr * m_hat / (sqrt(v_hat) + eps), with the bias corrections folded in
-        correction1 = 1.0 - b1**self.t
-        correction2 = 1.0 - b2**self.t
-        np.sqrt(self.v, out=s2)
-        s2 *= 1.0 / np.sqrt(correction2)
-        s2 += self.epsilon
-        np.divide(self.m, s2, out=s)
-        s *= self.lr / correction1
-        self.params -= s
+        s, M, V = self._scratch, self._M, self._V
+        np.multiply(M, b1, M)
+        np.add(M, grads, M)
+        np.multiply(grads, grads, s)
+        np.multiply(V, b2, V)
+        np.add(V, s, V)
+        # w <- w - lr * m_hat / (sqrt(v_hat) + eps), with m_hat = (1-b1) M / c1 and
+        # v_hat = (1-b2) V / c2:  = (lr (1-b1) / (c1 k)) * M / (sqrt(V) + eps / k),
+        # k = sqrt((1-b2) / c2). Five whole-buffer passes, one sqrt and one division.
+        c1 = 1.0 - b1**self.t
+        c2 = 1.0 - b2**self.t
+        k = float(np.sqrt((1.0 - b2) / c2))
+        np.sqrt(V, s)
+        np.add(s, self.epsilon / k, s)
+        np.divide(M, s, s)
+        np.multiply(s, self.lr * (1.0 - b1) / (c1 * k), s)
+        np.subtract(self.params, s, self.params)
+        self._flush_tiny()
 
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {
@@ -148,8 +214,11 @@ OPTIMIZERS: dict[str, type[Optimizer]] = {
 }
 
 
-def make_optimizer(name: str, params: np.ndarray, lr: float, **settings: float) -> Optimizer:
-    """Build the optimizer ``name`` over the flat ``params`` buffer."""
+def make_optimizer(name: str, params: np.ndarray, lr: float,
+                   scratch: np.ndarray | None = None, **settings: float) -> Optimizer:
+    """Build the optimizer ``name`` over the flat ``params`` buffer. ``scratch``: a work
+    array like ``params`` to use for the update's temporaries (the network's own, so that
+    a step touches less memory); by default the optimizer allocates one."""
     try:
         cls = OPTIMIZERS[name]
     except KeyError:
@@ -157,4 +226,8 @@ def make_optimizer(name: str, params: np.ndarray, lr: float, **settings: float) 
         raise NNStudioError(f"unknown optimizer {name!r} (known: {known})") from None
     if not np.isfinite(lr) or lr <= 0:
         raise NNStudioError(f"learning rate must be a positive number, got {lr}")
-    return cls(params, lr=lr, **settings)
+    optimizer = cls(params, lr=lr, **settings)
+    if scratch is not None and scratch.shape == params.shape and scratch.dtype == params.dtype \
+            and not np.shares_memory(scratch, params):
+        optimizer._scratch = scratch
+    return optimizer

@@ -1,0 +1,265 @@
+"""ActivationPlot: how each layer's activations are distributed, over training time.
+
+One small plot per layer (shared step axis): the 5–95 and 25–75 percentile bands filled
+and the median as a line, coloured by depth. Beside each plot the layer's name and, for
+saturating activations (sigmoid, tanh), the fraction of saturated values; for rectifiers
+(ReLU) the fraction of dead units — the two ways a layer stops learning.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from nnstudio.gui import style
+from nnstudio.gui.plots_common import (
+    AXIS_COLOR,
+    MUTED_TEXT,
+    TEXT_COLOR,
+    BoundedHistory,
+    color,
+    depth_colors,
+    format_sci,
+    make_curve,
+    set_label_font,
+    style_plot,
+)
+
+#: Activation statistics arrive once per snapshot (~30 a second): 2000 samples is over a
+#: minute at full rate, and older history is averaged, not dropped.
+ACT_CAPACITY = 2_000
+_N_PCT = 5  # 5, 25, 50, 75, 95
+#: fixed y ranges make saturation visible (bands pressed against the limits)
+_FIXED_RANGE = {"sigmoid": (0.0, 1.0), "softmax": (0.0, 1.0), "step": (0.0, 1.0),
+                "tanh": (-1.0, 1.0)}
+_WARN = "#d93025"
+_CAUTION = style.TEST_COLOR
+LABEL_WIDTH = 128
+
+
+def _short(v: float) -> str:
+    return f"{v:.2g}" if abs(v) < 100 else format_sci(v)
+
+
+def _style_axis(axis: pg.AxisItem) -> None:
+    axis.setPen(pg.mkPen(AXIS_COLOR))
+    axis.setTextPen(pg.mkPen(TEXT_COLOR))
+    font = QtGui.QFont()
+    font.setPointSizeF(7.0)
+    axis.setStyle(tickFont=font, tickTextOffset=2)
+    axis.enableAutoSIPrefix(False)
+
+
+def _band(x: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> QtGui.QPainterPath:
+    """A closed polygon between two curves (gaps where either is NaN are bridged)."""
+    ok = np.isfinite(lower) & np.isfinite(upper)
+    if ok.sum() < 2:
+        return QtGui.QPainterPath()
+    x, lower, upper = x[ok], lower[ok], upper[ok]
+    path = pg.arrayToQPath(np.concatenate([x, x[::-1]]), np.concatenate([upper, lower[::-1]]),
+                           connect="all")
+    path.closeSubpath()
+    return path
+
+
+class _LayerRow:
+    """The items of one layer: a label, a small plot, three curves and two bands."""
+
+    def __init__(self, name: str, activation: str | None, c: Any, is_output: bool = False) -> None:
+        self.name = name
+        # a classifier's output saturates when it is confident: no warning colour there
+        self.is_output = is_output
+        self.activation = activation or ""
+        self.label = pg.LabelItem("", justify="right")
+        self.label.setFixedWidth(LABEL_WIDTH)
+        self.label.item.document().setDocumentMargin(0)
+        self.plot = pg.PlotItem()
+        style_plot(self.plot, grid=False, font_pt=7.0)
+        self.plot.showGrid(x=False, y=False)
+        self.plot.setMouseEnabled(x=False, y=False)
+        self.plot.hideAxis("left")
+        self.plot.hideAxis("bottom")
+        # a standalone axis in its own layout column, so every plot's view lines up with the
+        # single shared step axis under the last row
+        self.y_axis = pg.AxisItem("left", linkView=self.plot.vb)
+        _style_axis(self.y_axis)
+        self.y_axis.setWidth(28)
+        self.y_axis.setStyle(tickLength=0, hideOverlappingLabels=False)
+        self.plot.setMinimumHeight(16)
+        self.plot.layout.setContentsMargins(0, 1, 0, 1)
+        # the bands are plain filled polygons (one path each, rebuilt per snapshot): much
+        # cheaper than FillBetweenItem, which re-fills on every change of either curve
+        self.outer = QtWidgets.QGraphicsPathItem()
+        self.outer.setBrush(pg.mkBrush(color(c, 50)))
+        self.outer.setPen(pg.mkPen(None))
+        self.inner = QtWidgets.QGraphicsPathItem()
+        self.inner.setBrush(pg.mkBrush(color(c, 120)))
+        self.inner.setPen(pg.mkPen(None))
+        self.plot.addItem(self.outer)
+        self.plot.addItem(self.inner)
+        self.median = make_curve(self.plot, pg.mkPen(c, width=1), method="mean")
+        edge_pen = pg.mkPen(color(AXIS_COLOR, 90), width=1, style=QtCore.Qt.PenStyle.DotLine)
+        self.edges = [pg.InfiniteLine(angle=0, pen=edge_pen) for _ in range(2)]
+        for line in self.edges:
+            self.plot.addItem(line, ignoreBounds=True)
+        self.median.setZValue(5)
+        self._auto_range: tuple[float, float] | None = None
+        fixed = _FIXED_RANGE.get(self.activation)
+        self.fixed_range = fixed is not None
+        if fixed is not None:
+            lo, hi = fixed
+            self.plot.setYRange(lo, hi, padding=0.06)
+            self.plot.vb.enableAutoRange(y=False)
+            self._set_range_labels(lo, hi)
+        else:
+            self.plot.vb.enableAutoRange(y=False)
+        self.text = ""
+        self.set_fraction(math.nan, math.nan)
+
+    def update(self, x: np.ndarray, p: np.ndarray) -> None:
+        """Redraw from the history: ``p`` is ``(n, 5)`` percentiles at steps ``x``."""
+        self.median.setData(x, p[:, 2])
+        self.outer.setPath(_band(x, p[:, 0], p[:, 4]))
+        self.inner.setPath(_band(x, p[:, 1], p[:, 3]))
+        if not self.fixed_range and len(x):
+            with np.errstate(invalid="ignore"):
+                lo, hi = float(np.nanmin(p[:, 0])), float(np.nanmax(p[:, 4]))
+            if math.isfinite(lo) and math.isfinite(hi):
+                self._fit_range(lo, hi)
+
+    def _fit_range(self, lo: float, hi: float) -> None:
+        """Follow the data's range for unbounded activations (ReLU, linear), without
+        redrawing the axis for every tiny change."""
+        if hi - lo < 1e-9:
+            lo, hi = lo - 0.5, hi + 0.5
+        old = self._auto_range
+        span = hi - lo
+        if old is not None and abs(old[0] - lo) < 0.05 * span and abs(old[1] - hi) < 0.05 * span:
+            return
+        self._auto_range = (lo, hi)
+        self.plot.setYRange(lo, hi, padding=0.08)
+        self._set_range_labels(lo, hi)
+
+    def _set_range_labels(self, lo: float, hi: float) -> None:
+        """The row's value range as two labels just inside its top and bottom edges (tick
+        labels exactly at the edges would collide with the neighbouring rows)."""
+        inset = 0.22 * (hi - lo)
+        self.y_axis.setTicks([[(lo + inset, _short(lo)), (hi - inset, _short(hi))]])
+        for line, value in zip(self.edges, (lo, hi)):
+            line.setPos(value)
+
+    def set_fraction(self, saturated: float, dead: float) -> None:
+        head = (f"<b>{self.name}</b>" + (f" ({self.activation})" if self.activation else ""))
+        plain = head.replace("<b>", "").replace("</b>", "")
+        if math.isfinite(saturated):
+            value, word = saturated, "saturated"
+        elif math.isfinite(dead):
+            value, word = dead, "dead"
+        else:
+            value, word = math.nan, ""
+        if word:
+            shade = (MUTED_TEXT if self.is_output or value < 0.2
+                     else _WARN if value >= 0.5 else _CAUTION)
+            pct = f"{100 * value:.0f} % {word}"
+            html = (f"<span style='color:{TEXT_COLOR}'>{head}</span><br>"
+                    f"<span style='color:{shade}'>{pct}</span>")
+            plain = f"{plain} — {pct}"
+        else:
+            html = f"<span style='color:{TEXT_COLOR}'>{head}</span>"
+        if plain != self.text:
+            self.text = plain
+            self.label.setText(html, size="7.5pt")
+
+
+class ActivationPlot(QtWidgets.QWidget):
+    """Per-layer activation percentiles over steps; ``reset(context)`` then ``append(snapshot)``."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None,
+                 capacity: int = ACT_CAPACITY) -> None:
+        super().__init__(parent)
+        self._capacity = capacity
+        self._history = BoundedHistory(_N_PCT, capacity)
+        self.rows: list[_LayerRow] = []
+        self.x_axis: pg.AxisItem | None = None
+
+        self.title = QtWidgets.QLabel("Activations per layer")
+        set_label_font(self.title, 9.5, bold=True, color_=TEXT_COLOR)
+        self.title.setToolTip("For every layer: the median activation (line), the middle half "
+                              "of the values (dark band) and 90 % of them (light band), "
+                              "over the training steps.")
+        self.hint = QtWidgets.QLabel("median · 25–75 % · 5–95 %")
+        set_label_font(self.hint, 8.0, color_=MUTED_TEXT)
+        header = QtWidgets.QHBoxLayout()
+        header.setContentsMargins(6, 2, 6, 0)
+        header.addWidget(self.title)
+        header.addStretch(1)
+        header.addWidget(self.hint)
+
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setBackground("w")
+        self.graphics.ci.setContentsMargins(2, 4, 8, 2)
+        self.graphics.ci.setSpacing(0)
+
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addLayout(header)
+        layout.addWidget(self.graphics, 1)
+        self.setMinimumSize(240, 160)
+
+    # --- contract ------------------------------------------------------------------------
+    def reset(self, context: Any) -> None:
+        """One row per layer (rebuilt only when the layers change); history cleared."""
+        names = list(getattr(context, "layer_names", []) or [])
+        acts = list(getattr(context, "activations", []) or [])
+        acts += [None] * (len(names) - len(acts))
+        self.graphics.ci.clear()
+        colors = depth_colors(len(names))
+        self.rows = [_LayerRow(nm, a, c, is_output=i == len(names) - 1)
+                     for i, (nm, a, c) in enumerate(zip(names, acts, colors))]
+        for i, row in enumerate(self.rows):
+            self.graphics.ci.addItem(row.label, row=i, col=0)
+            self.graphics.ci.addItem(row.y_axis, row=i, col=1)
+            self.graphics.ci.addItem(row.plot, row=i, col=2)
+            if i:
+                row.plot.setXLink(self.rows[0].plot)
+        if self.rows:
+            # one shared step axis under the last row, so every row's plot is the same height
+            self.x_axis = pg.AxisItem("bottom", linkView=self.rows[0].plot.vb)
+            _style_axis(self.x_axis)
+            self.x_axis.setLabel("step", color=TEXT_COLOR, **{"font-size": "8pt"})
+            self.graphics.ci.addItem(self.x_axis, row=len(self.rows), col=2)
+        self._history = BoundedHistory(_N_PCT * max(len(self.rows), 1), self._capacity)
+
+    def append(self, snapshot: Any) -> None:
+        """Add the snapshot's activation statistics (if it carries any) and redraw."""
+        act = getattr(snapshot, "act", None)
+        n = len(self.rows)
+        if act is None or n == 0:
+            return
+        pct = np.asarray(act.percentiles, dtype=np.float64)
+        if pct.shape != (n, _N_PCT):
+            return
+        step = float(getattr(snapshot, "step", 0) or 0)
+        self._history.extend([step], pct.reshape(1, -1))
+        h = self._history
+        x, y = h.x, h.y
+        saturated = np.asarray(act.saturated, dtype=np.float64)
+        dead = np.asarray(act.dead, dtype=np.float64)
+        for i, row in enumerate(self.rows):
+            row.update(x, y[:, i * _N_PCT:(i + 1) * _N_PCT])
+            row.set_fraction(float(saturated[i]), float(dead[i]))
+
+    # --- for tests ---------------------------------------------------------------------------
+    @property
+    def row_texts(self) -> list[str]:
+        """Each layer's label as plain text, e.g. "Hidden 3 (sigmoid) — 87 % saturated"."""
+        return [row.text for row in self.rows]
+
+    @property
+    def history_size(self) -> int:
+        return self._history.n

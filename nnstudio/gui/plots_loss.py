@@ -1,0 +1,209 @@
+"""LossPlot: training and test loss per epoch, the noisy mini-batch loss per step, and (for
+classification) accuracy below, all over the same step axis."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtWidgets
+
+from nnstudio.gui.plots_common import (
+    BATCH_COLOR,
+    DEFAULT_CAPACITY,
+    TEST_COLOR,
+    TEXT_COLOR,
+    TRAIN_COLOR,
+    BoundedHistory,
+    color,
+    epoch_rows,
+    make_curve,
+    positive_or_nan,
+    set_label_font,
+    style_plot,
+)
+
+_EPOCH_KEYS = ("step", "epoch", "train_loss", "test_loss", "train_accuracy", "test_accuracy")
+_SYMBOL_LIMIT = 60
+AXIS_WIDTH = 46  # epochs drawn with dots while there are few of them
+
+
+class LossPlot(QtWidgets.QWidget):
+    """Loss over training steps; ``reset(context)`` then ``append(snapshot)``."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None,
+                 capacity: int = DEFAULT_CAPACITY) -> None:
+        super().__init__(parent)
+        self._batch = BoundedHistory(1, capacity)
+        self._epochs = BoundedHistory(4, capacity)  # train/test loss, train/test accuracy
+        self._classification = False
+        self._has_test = False
+        self._symbols = True
+
+        self.title = QtWidgets.QLabel("Loss")
+        set_label_font(self.title, 9.5, bold=True, color_=TEXT_COLOR)
+        self.log_box = QtWidgets.QCheckBox("Log scale")
+        self.log_box.setToolTip("Show the loss on a logarithmic axis: late, small "
+                                "improvements stay visible.")
+        self.log_box.toggled.connect(self._on_log_toggled)
+
+        header = QtWidgets.QHBoxLayout()
+        header.setContentsMargins(6, 2, 6, 0)
+        header.addWidget(self.title)
+        header.addStretch(1)
+        header.addWidget(self.log_box)
+
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setBackground("w")
+        self.graphics.ci.setContentsMargins(2, 0, 8, 2)
+        self.graphics.ci.setSpacing(0)
+        self.legend = pg.LegendItem(colCount=3, labelTextSize="8pt", labelTextColor=TEXT_COLOR,
+                                    pen=None, brush=None, verSpacing=-8, horSpacing=6)
+        self.legend.setMinimumWidth(10)  # never widen the plots; a long readout is clipped
+        self.legend.setMaximumHeight(22)
+        self.graphics.addItem(self.legend, row=0, col=0)
+        self.loss_plot: pg.PlotItem = self.graphics.addPlot(row=1, col=0)
+        style_plot(self.loss_plot, left="loss")
+        self.acc_plot: pg.PlotItem = self.graphics.addPlot(row=2, col=0)
+        style_plot(self.acc_plot, left="acc. %", bottom="step")
+        for plot in (self.loss_plot, self.acc_plot):
+            plot.getAxis("left").setWidth(AXIS_WIDTH)
+        self.acc_plot.setXLink(self.loss_plot)
+        self.acc_plot.setYRange(0, 100, padding=0.03)
+        self.acc_plot.vb.setLimits(yMin=-5, yMax=105)
+        self.acc_plot.vb.enableAutoRange(y=False)
+        self.acc_plot.getAxis("left").setTicks([[(0, "0"), (50, "50"), (100, "100")],
+                                                [(25, ""), (75, "")]])
+        self.graphics.ci.layout.setRowStretchFactor(1, 5)
+        self.graphics.ci.layout.setRowStretchFactor(2, 2)
+
+        self.batch_curve = make_curve(self.loss_plot, pg.mkPen(color(BATCH_COLOR, 130), width=1))
+        self.train_curve = make_curve(self.loss_plot, pg.mkPen(TRAIN_COLOR, width=2))
+        self.test_curve = make_curve(self.loss_plot, pg.mkPen(TEST_COLOR, width=2))
+        self.train_acc_curve = make_curve(self.acc_plot, pg.mkPen(TRAIN_COLOR, width=2))
+        self.test_acc_curve = make_curve(self.acc_plot, pg.mkPen(TEST_COLOR, width=2))
+
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addLayout(header)
+        layout.addWidget(self.graphics, 1)
+        self.setMinimumSize(220, 150)
+        self._set_symbols(True)
+
+    # --- contract ------------------------------------------------------------------------
+    def reset(self, context: Any) -> None:
+        """Forget the history and adapt to the task (accuracy only for classification)."""
+        self._batch.clear()
+        self._epochs.clear()
+        self._classification = getattr(context, "task", "regression") != "regression"
+        X_test = getattr(context, "X_test_raw", None)
+        self._has_test = X_test is not None and len(X_test) > 0
+        self.acc_plot.setVisible(self._classification)
+        self.loss_plot.setLabel("bottom", None if self._classification else "step")
+        self.loss_plot.showAxis("bottom")
+        self.loss_plot.getAxis("bottom").setStyle(showValues=not self._classification)
+        self.test_curve.setVisible(self._has_test)
+        self.test_acc_curve.setVisible(self._has_test)
+        self.legend.clear()
+        self.legend.addItem(self.train_curve, "train")
+        if self._has_test:
+            self.legend.addItem(self.test_curve, "test")
+        self.legend.addItem(self.batch_curve, "mini-batch")
+        self._set_symbols(True)
+        self._refresh()
+
+    def append(self, snapshot: Any) -> None:
+        """Add the snapshot's new mini-batch losses and epoch rows, then redraw."""
+        steps = getattr(snapshot, "steps", None)
+        losses = getattr(snapshot, "losses", None)
+        if steps is not None and losses is not None and len(steps):
+            self._batch.extend(steps, losses)
+        table = epoch_rows(getattr(snapshot, "epochs", None), _EPOCH_KEYS)
+        if len(table):
+            missing = np.isnan(table[:, 0])
+            if missing.any():
+                table[missing, 0] = self._estimate_steps(table[missing, 1], snapshot)
+            self._epochs.extend(table[:, 0], table[:, 2:])
+        self._refresh()
+
+    # --- internals -----------------------------------------------------------------------
+    @staticmethod
+    def _estimate_steps(epochs: np.ndarray, snapshot: Any) -> np.ndarray:
+        """Where on the step axis an epoch row goes when it does not say (steps per epoch
+        estimated from the snapshot's step and epoch counters)."""
+        step = float(getattr(snapshot, "step", 0) or 0)
+        epoch = float(getattr(snapshot, "epoch", 0) or 0)
+        if epoch > 0 and step > 0:
+            return epochs * (step / epoch)
+        return np.full(len(epochs), step)
+
+    def _set_symbols(self, on: bool) -> None:
+        self._symbols = on
+        for curve, c in ((self.train_curve, TRAIN_COLOR), (self.test_curve, TEST_COLOR),
+                         (self.train_acc_curve, TRAIN_COLOR), (self.test_acc_curve, TEST_COLOR)):
+            if on:
+                curve.setSymbol("o")
+                curve.setSymbolSize(4)
+                curve.setSymbolPen(None)
+                curve.setSymbolBrush(pg.mkBrush(c))
+            else:
+                curve.setSymbol(None)
+
+    def _on_log_toggled(self, on: bool) -> None:
+        self.loss_plot.setLogMode(y=on)
+        self.loss_plot.setLabel("left", "loss (log)" if on else "loss")
+        self.loss_plot.enableAutoRange()
+        self._refresh()
+
+    def _loss_values(self, values: np.ndarray) -> np.ndarray:
+        return positive_or_nan(values) if self.log_box.isChecked() else values
+
+    def _refresh(self) -> None:
+        b, e = self._batch, self._epochs
+        self.batch_curve.setData(b.x, self._loss_values(b.column(0)))
+        self.train_curve.setData(e.x, self._loss_values(e.column(0)))
+        if self._has_test:
+            self.test_curve.setData(e.x, self._loss_values(e.column(1)))
+        if self._classification:
+            self.train_acc_curve.setData(e.x, 100.0 * e.column(2))
+            if self._has_test:
+                self.test_acc_curve.setData(e.x, 100.0 * e.column(3))
+        if self._symbols and e.n > _SYMBOL_LIMIT:
+            self._set_symbols(False)
+        self._update_status()
+
+    def _update_status(self) -> None:
+        """The legends double as the readout: each entry shows its latest value."""
+        row = self._epochs.last()
+        batch = self._batch.last()
+        texts = {"train": "train", "test": "test", "mini-batch": "mini-batch"}
+        if row is not None:
+            texts["train"] = f"train {_fmt(row[0])}{self._acc(row[2])}"
+            texts["test"] = f"test {_fmt(row[1])}{self._acc(row[3])}"
+        if batch is not None:
+            texts["mini-batch"] = f"mini-batch {_fmt(batch[0])}"
+        for _sample, label in self.legend.items:
+            text = texts.get(label.text.split(" ")[0], label.text)
+            if text != label.text:
+                label.setText(text)
+
+    def _acc(self, value: float) -> str:
+        if not self._classification or not math.isfinite(value):
+            return ""
+        return f" ({100 * value:.1f} %)"
+
+    # --- for tests and export ----------------------------------------------------------------
+    @property
+    def history_sizes(self) -> tuple[int, int]:
+        """(stored mini-batch samples, stored epoch rows)."""
+        return self._batch.n, self._epochs.n
+
+
+def _fmt(v: float) -> str:
+    if not math.isfinite(v):
+        return "–"
+    return f"{v:.3g}" if abs(v) >= 1e-3 else f"{v:.1e}"
+

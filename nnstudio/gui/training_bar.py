@@ -1,0 +1,327 @@
+"""The training controls: play/pause, single steps, reset, and the hyper-parameters that
+may change while training runs (optimizer, learning rate, batch size, L1/L2, stop after N)."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QDoubleValidator, QKeySequence
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QSpinBox,
+    QToolBar,
+    QToolButton,
+    QWidget,
+)
+
+from nnstudio.engine.optimizers import OPTIMIZERS
+from nnstudio.engine.training import TrainConfig
+
+LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+REGULARIZATION_RATES = (0.0, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+BATCH_SIZES = (1, 4, 8, 10, 16, 32, 64, 128, 256)
+FULL_BATCH = "full"
+
+OPTIMIZER_TITLES = {
+    "sgd": "SGD",
+    "momentum": "Momentum",
+    "nesterov": "Nesterov",
+    "adagrad": "AdaGrad",
+    "rmsprop": "RMSprop",
+    "adam": "Adam",
+}
+OPTIMIZER_TIPS = {
+    "sgd": "Plain gradient descent: w ← w − η·∂J/∂w on each mini-batch.",
+    "momentum": "Gradient descent with a velocity that keeps 90 % of the previous step.",
+    "nesterov": "Momentum that looks ahead before taking the gradient.",
+    "adagrad": "Per-weight step sizes that shrink as squared gradients add up.",
+    "rmsprop": "Per-weight step sizes from a running average of squared gradients.",
+    "adam": "Momentum plus RMSprop-style scaling; forgiving about the learning rate.",
+}
+
+
+def format_rate(value: float) -> str:
+    """0.03 -> "0.03", 1e-05 -> "0.00001", 3.0 -> "3"."""
+    if value == 0:
+        return "0"
+    text = f"{value:.10f}".rstrip("0").rstrip(".")
+    return text if len(text) <= 9 else f"{value:g}"
+
+
+def _pair(label: QWidget, field: QWidget) -> QWidget:
+    """A label and its field as one tool bar item (they overflow together)."""
+    box = QWidget()
+    layout = QHBoxLayout(box)
+    layout.setContentsMargins(2, 0, 2, 0)
+    layout.setSpacing(4)
+    layout.addWidget(label)
+    layout.addWidget(field)
+    return box
+
+
+def _label(text: str, buddy: QWidget) -> QLabel:
+    label = QLabel(text)
+    label.setBuddy(buddy)
+    label.setObjectName("muted")
+    return label
+
+
+class RateCombo(QComboBox):
+    """An editable combo of log-spaced values; typing any positive number works too."""
+
+    value_changed = Signal(float)
+
+    def __init__(self, values: tuple[float, ...], allow_zero: bool, width: int = 80,
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self._allow_zero = allow_zero
+        self.setEditable(True)
+        self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        validator = QDoubleValidator(0.0, 1e6, 10, self)
+        validator.setNotation(QDoubleValidator.Notation.ScientificNotation)
+        self.lineEdit().setValidator(validator)
+        for v in values:
+            self.addItem(format_rate(v), v)
+        self._value = values[0]
+        self.activated.connect(self._commit)
+        self.lineEdit().editingFinished.connect(self._commit)
+        self.setFixedWidth(width)
+
+    def value(self) -> float:
+        return self._value
+
+    def set_value(self, value: float) -> None:
+        """Show ``value`` without emitting ``value_changed``."""
+        self._value = float(value)
+        index = self.findData(self._value)
+        if index < 0:
+            for i in range(self.count()):
+                if math.isclose(self.itemData(i), self._value, rel_tol=1e-9):
+                    index = i
+                    break
+        self.blockSignals(True)
+        if index >= 0:
+            self.setCurrentIndex(index)
+        self.setEditText(format_rate(self._value))
+        self.blockSignals(False)
+
+    def _commit(self, *_: object) -> None:
+        text = self.currentText().strip().replace(",", ".")
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        ok = math.isfinite(value) and (value > 0 or (self._allow_zero and value == 0))
+        if not ok:
+            self.set_value(self._value)  # back to the last good value
+            return
+        if value != self._value:
+            self._value = value
+            self.setEditText(format_rate(value))
+            self.value_changed.emit(value)
+
+
+class TrainingBar(QToolBar):
+    """The main window's tool bar of training controls (what does not fit at narrow
+    widths moves into the tool bar's overflow menu)."""
+
+    play_toggled = Signal(bool)
+    step_batch_requested = Signal()
+    step_epoch_requested = Signal()
+    reset_requested = Signal()
+    learning_rate_changed = Signal(float)
+    optimizer_changed = Signal(str)
+    batch_size_changed = Signal(object)  # int, or None for the full batch
+    regularization_changed = Signal(float, float)
+    stop_after_changed = Signal(object)  # int, or None
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Training", parent)
+        self.setObjectName("trainingToolBar")
+        self.setMovable(False)
+        self.setFloatable(False)
+
+        # actions carry the shortcuts (and can be put in menus); buttons show them
+        self.play_action = self._action("Play", "Train continuously / pause (Space)",
+                                        QKeySequence(Qt.Key.Key_Space), checkable=True)
+        self.play_action.toggled.connect(self._on_play_toggled)
+        self.step_action = self._action("Step", "Train on one mini-batch, then pause (.)",
+                                        QKeySequence(Qt.Key.Key_Period))
+        self.step_action.triggered.connect(self.step_batch_requested)
+        self.epoch_action = self._action(
+            "Epoch", "Train one whole epoch (every training row once), then pause (Ctrl+.)",
+            QKeySequence("Ctrl+."))
+        self.epoch_action.triggered.connect(self.step_epoch_requested)
+        self.reset_action = self._action("↺ Reset", "Start over from the initial weights "
+                                         "(Ctrl+R)", QKeySequence("Ctrl+R"))
+        self.reset_action.triggered.connect(self.reset_requested)
+        self.play_button = self._button(self.play_action)
+        self.play_button.setObjectName("playButton")
+        self.play_button.setMinimumWidth(80)
+        self.step_button = self._button(self.step_action)
+        self.epoch_button = self._button(self.epoch_action)
+        self.reset_button = self._button(self.reset_action)
+        self._set_play_text(False)
+
+        self.epoch_label = QLabel()
+        self.epoch_label.setObjectName("epochLabel")
+        self.epoch_label.setMinimumWidth(100)
+        self.epoch_label.setToolTip("Completed epochs (passes over the training data)")
+        self.set_epoch(0)
+
+        self.optimizer_combo = QComboBox()
+        for name in OPTIMIZERS:
+            self.optimizer_combo.addItem(OPTIMIZER_TITLES.get(name, name), name)
+            self.optimizer_combo.setItemData(self.optimizer_combo.count() - 1,
+                                             OPTIMIZER_TIPS.get(name, ""),
+                                             Qt.ItemDataRole.ToolTipRole)
+        self.optimizer_combo.setToolTip("How the gradient turns into a weight update")
+        self.optimizer_combo.activated.connect(self._on_optimizer)
+
+        self.lr_combo = RateCombo(LEARNING_RATES, allow_zero=False, width=80)
+        self.lr_combo.setToolTip("Learning rate η: the size of each gradient step "
+                                 "(changes apply at once, also while training)")
+        self.lr_combo.value_changed.connect(self.learning_rate_changed)
+
+        self.batch_combo = QComboBox()
+        self.batch_combo.setEditable(True)
+        self.batch_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        for b in BATCH_SIZES:
+            self.batch_combo.addItem(str(b), b)
+        self.batch_combo.addItem(FULL_BATCH, None)
+        self.batch_combo.setFixedWidth(66)
+        self.batch_combo.setToolTip("Rows per gradient step; 'full' uses the whole training "
+                                    "set (batch gradient descent)")
+        self.batch_combo.activated.connect(self._on_batch)
+        self.batch_combo.lineEdit().editingFinished.connect(self._on_batch)
+        self._batch: int | None = 32
+
+        self.l1_combo = RateCombo(REGULARIZATION_RATES, allow_zero=True, width=70)
+        self.l1_combo.setToolTip("L1 strength λ₁: adds λ₁·Σ|w|; pushes small weights to exactly 0")
+        self.l2_combo = RateCombo(REGULARIZATION_RATES, allow_zero=True, width=70)
+        self.l2_combo.setToolTip("L2 strength λ₂: adds ½·λ₂·Σw²; keeps all weights small")
+        self.l1_combo.value_changed.connect(self._on_regularization)
+        self.l2_combo.value_changed.connect(self._on_regularization)
+
+        self.stop_check = QCheckBox("Stop at epoch")
+        self.stop_check.setToolTip("Pause automatically when this many epochs are done (the "
+                                   "experiment's 'epochs'); untick to train on without limit")
+        self.stop_spin = QSpinBox()
+        self.stop_spin.setRange(1, 1_000_000)
+        self.stop_spin.setValue(100)
+        self.stop_spin.setEnabled(False)
+        self.stop_spin.setKeyboardTracking(False)
+        self.stop_spin.setFixedWidth(72)
+        self.stop_spin.setGroupSeparatorShown(True)
+        self.stop_check.toggled.connect(self._on_stop_after)
+        self.stop_spin.valueChanged.connect(self._on_stop_after)
+
+        for w in (self.play_button, self.step_button, self.epoch_button, self.reset_button,
+                  self.epoch_label):
+            self.addWidget(w)
+        self.addSeparator()
+        for text, w in (("Optimizer", self.optimizer_combo), ("Learning rate", self.lr_combo),
+                        ("Batch", self.batch_combo), ("L1", self.l1_combo),
+                        ("L2", self.l2_combo)):
+            self.addWidget(_pair(_label(text, w), w))
+        self.addSeparator()
+        self.addWidget(_pair(self.stop_check, self.stop_spin))
+
+    def _action(self, text: str, tip: str, shortcut: QKeySequence,
+                checkable: bool = False) -> QAction:
+        action = QAction(text, self)
+        action.setToolTip(tip)
+        action.setShortcut(shortcut)
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.setCheckable(checkable)
+        return action
+
+    @staticmethod
+    def _button(action: QAction) -> QToolButton:
+        button = QToolButton()
+        button.setDefaultAction(action)
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        return button
+
+    # --- state from outside -----------------------------------------------------------------
+    def set_config(self, config: TrainConfig) -> None:
+        """Show ``config``'s values without emitting change signals."""
+        index = self.optimizer_combo.findData(config.optimizer)
+        if index >= 0:
+            self.optimizer_combo.setCurrentIndex(index)
+        self.lr_combo.set_value(config.learning_rate)
+        self._show_batch(config.batch_size)
+        self.l1_combo.set_value(config.l1)
+        self.l2_combo.set_value(config.l2)
+        # the experiment's epochs: the GUI run ends where `nnstudio train` would
+        for widget in (self.stop_spin, self.stop_check):
+            widget.blockSignals(True)
+        self.stop_spin.setValue(max(1, int(config.epochs or 1)))
+        self.stop_check.setChecked(bool(config.epochs))
+        self.stop_spin.setEnabled(bool(config.epochs))
+        for widget in (self.stop_spin, self.stop_check):
+            widget.blockSignals(False)
+
+    def set_running(self, running: bool) -> None:
+        """Reflect the worker's state on the play button (without emitting)."""
+        self.play_action.blockSignals(True)
+        self.play_action.setChecked(running)
+        self.play_action.blockSignals(False)
+        self._set_play_text(running)
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch_label.setText(f"Epoch {epoch:,}")
+
+    def stop_after(self) -> int | None:
+        return self.stop_spin.value() if self.stop_check.isChecked() else None
+
+    def batch_size(self) -> int | None:
+        return self._batch
+
+    # --- internals --------------------------------------------------------------------------
+    def _set_play_text(self, running: bool) -> None:
+        self.play_action.setText("❚❚  Pause" if running else "▶  Play")
+
+    def _on_play_toggled(self, checked: bool) -> None:
+        self._set_play_text(checked)
+        self.play_toggled.emit(checked)
+
+    def _on_optimizer(self, _index: int) -> None:
+        self.optimizer_changed.emit(self.optimizer_combo.currentData())
+
+    def _show_batch(self, batch: int | None) -> None:
+        self._batch = batch
+        self.batch_combo.blockSignals(True)
+        index = self.batch_combo.findData(batch) if batch is not None else \
+            self.batch_combo.findText(FULL_BATCH)
+        if index >= 0:
+            self.batch_combo.setCurrentIndex(index)
+        self.batch_combo.setEditText(FULL_BATCH if batch is None else str(batch))
+        self.batch_combo.blockSignals(False)
+
+    def _on_batch(self, *_: object) -> None:
+        text = self.batch_combo.currentText().strip().lower()
+        if text in (FULL_BATCH, "all", "full batch"):
+            batch: int | None = None
+        else:
+            try:
+                batch = int(text)
+            except ValueError:
+                batch = -1
+            if batch < 1:
+                self._show_batch(self._batch)  # back to the last good value
+                return
+        if batch != self._batch:
+            self._show_batch(batch)
+            self.batch_size_changed.emit(batch)
+
+    def _on_regularization(self, _value: float) -> None:
+        self.regularization_changed.emit(self.l1_combo.value(), self.l2_combo.value())
+
+    def _on_stop_after(self, *_: object) -> None:
+        self.stop_spin.setEnabled(self.stop_check.isChecked())
+        self.stop_after_changed.emit(self.stop_after())

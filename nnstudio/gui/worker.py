@@ -1,0 +1,516 @@
+"""The training worker: trains in its own QThread and sends snapshots to the GUI.
+
+The GUI thread never trains and never touches the worker's network. It talks to the
+worker through thread-safe command methods (``play``, ``set_learning_rate``,
+``set_weight``, ...) that only put a command on a queue; the worker applies queued
+commands *between* training steps. Training runs in chunks of ~15 ms; after each chunk the
+worker's event loop runs, so commands and shutdown are handled promptly. At most ~30 times a
+second the worker emits a :class:`Snapshot` holding copies of what the views need, and
+only after the GUI has acknowledged the previous one (so a slow GUI is never flooded);
+while training it waits for the GUI to draw each snapshot and then trains on for a time
+that keeps the GUI's share bounded (see :meth:`TrainingWorker._frame`). BLAS is pinned to one thread while the worker runs: for small networks more threads only
+cost (see DESIGN.md, "Threading").
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import queue
+import threading
+import time
+from collections import deque
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+from threadpoolctl import threadpool_limits
+
+from nnstudio.engine import grids
+from nnstudio.engine.training import ActivationStats, StepReport, Trainer, activation_stats
+from nnstudio.gui import qtfix
+from nnstudio.gui.session import Session
+from nnstudio.gui.snapshot import Snapshot
+
+SNAPSHOT_INTERVAL = 1.0 / 30.0  # seconds between snapshots while training
+CHUNK_SECONDS = 0.015  # training time between two visits of the worker's event loop
+ACK_TIMEOUT = 1.0  # emit anyway if the GUI has not acknowledged a snapshot for this long
+DRAW_WAIT = 0.25  # while training, wait this long at most for the GUI to draw a snapshot
+GUI_SHARE = 0.25  # while training, the GUI's frames may take at most this share of the time
+OUTPUT_RESOLUTION = 100
+NEURON_RESOLUTION = 24
+MAX_PENDING_SAMPLES = 200_000  # per-step samples kept while the GUI is not listening
+
+qtfix.install()  # the worker emits many signals: PySide6 6.12 on Python < 3.12 needs it
+
+
+def _release_blas_control(force: bool = False) -> None:
+    """threadpoolctl >= 3.8 lets one thread at a time set OpenBLAS's (process-wide) limit and
+    treats a finished QThread as still alive: hand control back so the next worker can pin."""
+    try:
+        from threadpoolctl import OpenBLASController
+    except ImportError:
+        return
+    clear = getattr(OpenBLASController, "clear_controlling_thread", None)
+    if clear is not None:
+        clear(force=force)
+
+
+class TrainingWorker(QObject):
+    """Owns a session's network and trainer; lives in a QThread (see :class:`TrainingThread`)."""
+
+    snapshot = Signal(object)  # Snapshot
+    diverged = Signal(str)  # a message a student understands
+    finished = Signal()  # the worker has shut down (its thread may quit)
+    running_changed = Signal(bool)
+    limit_reached = Signal(int)  # "stop after N epochs" reached N
+    error = Signal(str)  # a command or step failed; training is paused
+    _wake = Signal()
+
+    def __init__(self, session: Session, generation: int = 0,
+                 snapshot_interval: float = SNAPSHOT_INTERVAL,
+                 chunk_seconds: float = CHUNK_SECONDS, draw_wait: float = DRAW_WAIT) -> None:
+        super().__init__()
+        self._drawn = threading.Event()
+        self._draw_wait = draw_wait
+        self._commands: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
+        self._session = session
+        self._generation = generation
+        self._snapshot_interval = snapshot_interval
+        self._chunk_seconds = chunk_seconds
+        self._running = False
+        self._until_epoch_end = False  # "step one epoch" in progress
+        self._stop_after: int | None = None
+        self._shut_down = False
+        self._timer: QTimer | None = None
+        self._limiter: Any = None
+        # per-step samples since the last snapshot
+        self._steps: list[int] = []
+        self._losses: list[float] = []
+        self._grads: list[np.ndarray] = []
+        self._history_index = 0
+        self._last_act: ActivationStats | None = None
+        self._next_snapshot_at = 0.0
+        self._frame_cost = 0.0  # smoothed seconds per frame: building + the GUI drawing it
+        self._pending_since: float | None = None  # time of the unacknowledged snapshot
+        self._rate_marks: deque[tuple[float, int]] = deque(maxlen=64)
+        self._fresh = True
+        self._wake.connect(self._on_wake)
+
+    # --- GUI side: thread-safe commands ---------------------------------------------------
+    def _send(self, *command: Any) -> None:
+        self._commands.put(command)
+        self._wake.emit()
+
+    def play(self) -> None:
+        self._send("play")
+
+    def pause(self) -> None:
+        self._send("pause")
+
+    def toggle(self) -> None:
+        self._send("toggle")
+
+    def step_batch(self) -> None:
+        self._send("step_batch")
+
+    def step_epoch(self) -> None:
+        self._send("step_epoch")
+
+    def reset(self, generation: int, seed: int | None = None) -> None:
+        """Re-initialize the weights (the session's seed, or ``seed``) and start over."""
+        self._send("reset", generation, seed)
+
+    def replace(self, session: Session, generation: int) -> None:
+        """Train a new session from now on (the worker takes ownership of it)."""
+        self._send("replace", session, generation)
+
+    def set_learning_rate(self, lr: float) -> None:
+        self._send("lr", float(lr))
+
+    def set_optimizer(self, name: str) -> None:
+        self._send("optimizer", str(name))
+
+    def set_batch_size(self, batch_size: int | None) -> None:
+        self._send("batch", batch_size)
+
+    def set_regularization(self, l1: float, l2: float) -> None:
+        self._send("reg", float(l1), float(l2))
+
+    def set_weight(self, layer: int, i: int, j: int, value: float) -> None:
+        self._send("weight", int(layer), int(i), int(j), float(value))
+
+    def set_bias(self, layer: int, j: int, value: float) -> None:
+        self._send("bias", int(layer), int(j), float(value))
+
+    def set_stop_after(self, epochs: int | None) -> None:
+        """Pause when the epoch count reaches ``epochs`` (None: train until paused)."""
+        self._send("stop_after", epochs)
+
+    def request_snapshot(self) -> None:
+        self._send("snapshot")
+
+    def shutdown(self) -> None:
+        """Stop training and let the thread finish (``finished`` is emitted)."""
+        self._send("quit")
+
+    def acknowledge(self) -> None:
+        """The GUI has drawn the last snapshot; the next one may be sent."""
+        self._pending_since = None
+        self._drawn.set()
+
+    # --- worker side ----------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        return self._running
+
+    @Slot()
+    def start(self) -> None:
+        """Runs in the worker thread when it starts: pin BLAS, create the loop timer."""
+        _release_blas_control(force=True)
+        self._limiter = threadpool_limits(limits=1)
+        self._timer = QTimer(self)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self._tick)
+        self._emit_snapshot()
+        self._drain()
+
+    @Slot()
+    def _on_wake(self) -> None:
+        if self._timer is None and not self._shut_down:
+            return  # not started yet: start() drains the queue
+        self._drain()
+
+    def _drain(self) -> None:
+        """Apply every queued command (between steps)."""
+        while not self._shut_down:
+            try:
+                command = self._commands.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                self._apply(command)
+            except Exception as exc:  # a bad value must not kill the thread
+                self._set_running(False)
+                self.error.emit(str(exc) or type(exc).__name__)
+
+    def _apply(self, command: tuple[Any, ...]) -> None:
+        name, args = command[0], command[1:]
+        trainer = self._session.trainer
+        network = self._session.network
+        if name == "play":
+            self._start_running()
+        elif name == "pause":
+            self._until_epoch_end = False
+            self._set_running(False)
+            self._emit_snapshot()
+        elif name == "toggle":
+            if self._running:
+                self._apply(("pause",))
+            else:
+                self._start_running()
+        elif name == "step_batch":
+            self._until_epoch_end = False
+            self._set_running(False)
+            if self._check_not_diverged():
+                self._record(trainer.step(collect_activations=True))
+                self._after_manual_step()
+        elif name == "step_epoch":
+            if self._check_not_diverged():
+                self._until_epoch_end = True
+                self._set_running(True)
+        elif name == "reset":
+            self._reset(args[0], args[1])
+        elif name == "replace":
+            self._session, self._generation = args[0], args[1]
+            self._restart_counters()
+            self._until_epoch_end = False
+            self._set_running(False)
+            self._emit_snapshot()
+        elif name == "lr":
+            trainer.set_learning_rate(args[0])
+        elif name == "optimizer":
+            trainer.set_optimizer(args[0])
+        elif name == "batch":
+            trainer.set_batch_size(args[0])
+        elif name == "reg":
+            trainer.set_regularization(args[0], args[1])
+        elif name == "weight":
+            network.set_weight(*args)
+            self._after_edit()
+        elif name == "bias":
+            network.set_bias(*args)
+            self._after_edit()
+        elif name == "stop_after":
+            self._stop_after = None if args[0] is None else int(args[0])
+        elif name == "snapshot":
+            self._emit_snapshot()
+        elif name == "quit":
+            self._quit()
+        else:
+            raise ValueError(f"unknown worker command {name!r}")
+
+    def _check_not_diverged(self) -> bool:
+        message = self._session.trainer.diverged
+        if message:
+            self._set_running(False)
+            self.diverged.emit(message)
+            return False
+        return True
+
+    def _start_running(self) -> None:
+        if not self._check_not_diverged():
+            return
+        if self._stop_after is not None and self._session.trainer.epoch >= self._stop_after:
+            self.limit_reached.emit(self._stop_after)
+            return
+        self._until_epoch_end = False
+        self._set_running(True)
+
+    def _set_running(self, running: bool) -> None:
+        if running == self._running:
+            return
+        self._running = running
+        if self._timer is not None:
+            if running:
+                self._timer.start()
+            else:
+                self._timer.stop()
+        if running:
+            self._rate_marks.clear()
+            self._rate_marks.append((time.perf_counter(), self._session.trainer.step_count))
+        self.running_changed.emit(running)
+
+    def _after_edit(self) -> None:
+        if not self._running:
+            self._emit_snapshot()
+
+    def _after_manual_step(self) -> None:
+        if self._session.trainer.diverged:
+            self._on_diverged(self._session.trainer.diverged)
+        else:
+            self._emit_snapshot()
+
+    def _restart_counters(self) -> None:
+        self._steps.clear()
+        self._losses.clear()
+        self._grads.clear()
+        self._history_index = 0
+        self._last_act = None
+        self._rate_marks.clear()
+        self._fresh = True
+
+    def _reset(self, generation: int, seed: int | None) -> None:
+        session = self._session
+        old = session.trainer
+        if seed is not None:
+            session.seed = int(seed)
+        session.network.reinitialize(session.seed)
+        config = copy.deepcopy(old.config)
+        session.trainer = Trainer(session.network, old.X_train, old.Y_train, old.X_test,
+                                  old.Y_test, config)
+        self._generation = generation
+        self._restart_counters()
+        self._until_epoch_end = False
+        self._set_running(False)
+        self._emit_snapshot()
+
+    def _quit(self) -> None:
+        self._set_running(False)
+        self._shut_down = True
+        if self._timer is not None:
+            self._timer.stop()
+        if self._limiter is not None:
+            self._limiter.restore_original_limits()
+            self._limiter = None
+            _release_blas_control()
+        self.finished.emit()
+        thread = self.thread()
+        if thread is not None and thread is QThread.currentThread():
+            thread.quit()  # a direct call: the GUI thread may be blocked in wait()
+
+    @Slot()
+    def _tick(self) -> None:
+        """One chunk of training (~15 ms), then back to the event loop."""
+        self._drain()
+        if not self._running or self._shut_down:
+            return
+        trainer = self._session.trainer
+        commands = self._commands
+        now = time.perf_counter()
+        deadline = now + self._chunk_seconds
+        try:
+            while True:
+                due = self._snapshot_due(now)
+                report = trainer.step(collect_activations=due)
+                self._record(report)
+                if report.diverged:
+                    self._on_diverged(report.diverged)
+                    return
+                if report.epoch_end:
+                    if self._until_epoch_end:
+                        self._until_epoch_end = False
+                        self._set_running(False)
+                        self._emit_snapshot()
+                        return
+                    if self._stop_after is not None and trainer.epoch >= self._stop_after:
+                        self._set_running(False)
+                        self._emit_snapshot()
+                        self.limit_reached.emit(self._stop_after)
+                        return
+                if due:
+                    self._frame()
+                now = time.perf_counter()
+                if now >= deadline:
+                    return
+                if not commands.empty():
+                    self._drain()
+                    if not self._running or self._shut_down:
+                        return
+                    trainer = self._session.trainer
+        except Exception as exc:  # never let an engine error kill the thread
+            self._set_running(False)
+            self.error.emit(f"Training stopped: {exc}")
+
+    def _frame(self) -> None:
+        """Send a snapshot while training and let the GUI draw it.
+
+        Both threads run mostly Python, so they cannot draw and train at the same time
+        anyway (the GIL), and competing for the GIL costs the waiting side up to a switch
+        interval (5 ms) per hand-over, and PySide keeps the GIL while Qt paints. So the
+        worker waits (bounded) until the GUI has drawn the snapshot, then trains for at
+        least ``(1 - GUI_SHARE) / GUI_SHARE`` times as long as that frame took: the GUI
+        gets at most ``GUI_SHARE`` of the time, and up to 30 frames a second.
+        """
+        start = time.perf_counter()
+        self._emit_snapshot()
+        if self._draw_wait > 0:
+            self._drawn.wait(self._draw_wait)
+        end = time.perf_counter()
+        cost = end - start
+        self._frame_cost = cost if self._frame_cost == 0 else \
+            0.8 * self._frame_cost + 0.2 * cost
+        train = max(self._snapshot_interval - self._frame_cost,
+                    self._frame_cost * (1.0 - GUI_SHARE) / GUI_SHARE)
+        self._next_snapshot_at = end + train
+
+    def _snapshot_due(self, now: float) -> bool:
+        if self._pending_since is not None:
+            if now - self._pending_since < ACK_TIMEOUT:
+                return False
+        return now >= self._next_snapshot_at
+
+    def _record(self, report: StepReport) -> None:
+        self._steps.append(report.step)
+        self._losses.append(report.loss)
+        self._grads.append(report.grad_mean_abs)
+        if report.act is not None:
+            self._last_act = report.act
+        if len(self._steps) > MAX_PENDING_SAMPLES:  # nobody is listening: keep every 2nd
+            self._steps = self._steps[1::2]
+            self._losses = self._losses[1::2]
+            self._grads = self._grads[1::2]
+
+    def _on_diverged(self, message: str) -> None:
+        self._until_epoch_end = False
+        self._set_running(False)
+        self._emit_snapshot()
+        self.diverged.emit(message)
+
+    # --- snapshots ------------------------------------------------------------------------
+    def _steps_per_second(self, now: float, step: int) -> float:
+        if not self._running:
+            return 0.0
+        marks = self._rate_marks
+        marks.append((now, step))
+        while len(marks) > 2 and now - marks[0][0] > 1.0:
+            marks.popleft()
+        t0, s0 = marks[0]
+        return (step - s0) / (now - t0) if now > t0 else 0.0
+
+    def _emit_snapshot(self) -> None:
+        now = time.perf_counter()
+        snap = self._build_snapshot(now)
+        self._next_snapshot_at = now + self._snapshot_interval
+        self._pending_since = now
+        self._drawn.clear()
+        self.snapshot.emit(snap)
+
+    def _build_snapshot(self, now: float) -> Snapshot:
+        session = self._session
+        trainer, network = session.trainer, session.network
+        n_layers = network.n_layers
+        steps = np.asarray(self._steps, dtype=np.int64)
+        losses = np.asarray(self._losses, dtype=np.float64)
+        grads = (np.vstack(self._grads) if self._grads else np.zeros((0, n_layers)))
+        self._steps, self._losses, self._grads = [], [], []
+        history = trainer.history
+        epochs = [dict(row) for row in history[self._history_index:]]
+        self._history_index = len(history)
+        metrics: dict[str, float | None] = {}
+        if history:
+            last = history[-1]
+            for key in ("train_loss", "test_loss", "train_accuracy", "test_accuracy"):
+                value = last.get(key)
+                metrics[key] = None if value is None or (isinstance(value, float)
+                                                         and math.isnan(value)) else value
+        act = self._last_act
+        if act is None and network.activations():
+            with np.errstate(all="ignore"):
+                act = activation_stats(network)
+        snap = Snapshot(
+            step=trainer.step_count, epoch=trainer.epoch,
+            steps_per_second=self._steps_per_second(now, trainer.step_count),
+            running=self._running, steps=steps, losses=losses, grads=grads, epochs=epochs,
+            act=act, weights=network.get_weights(), diverged=trainer.diverged,
+            metrics=metrics, fresh=self._fresh, generation=self._generation,
+        )
+        self._fresh = False
+        self._add_views(snap, session)
+        return snap
+
+    def _add_views(self, snap: Snapshot, session: Session) -> None:
+        """The output picture for the current weights (grids are computed here, not in the GUI)."""
+        network = session.network
+        if not np.isfinite(network.params).all():
+            return  # diverged weights: nothing meaningful to draw
+        transform = session.prepared.transform
+        extent = session.context.extent
+        if extent is not None:
+            snap.output = grids.output_grid(network, transform, extent, OUTPUT_RESOLUTION)
+            snap.neuron_images = grids.neuron_grids(network, transform, extent,
+                                                    NEURON_RESOLUTION)
+        elif session.x_range is not None:
+            snap.curve = grids.regression_curve(network, transform, session.x_range)
+        elif session.task != "regression":
+            X, y = session.eval_set()
+            predicted = network.predict_classes(X)
+            snap.confusion = grids.confusion_matrix(y, predicted, max(session.n_classes, 2))
+
+
+class TrainingThread(QObject):
+    """A :class:`TrainingWorker` in its own QThread, with a clean shutdown."""
+
+    def __init__(self, session: Session, generation: int = 0, parent: QObject | None = None,
+                 **worker_options: float) -> None:
+        super().__init__(parent)
+        self.thread = QThread()
+        self.thread.setObjectName("nnstudio-training")
+        self.worker = TrainingWorker(session, generation, **worker_options)
+        self.worker.moveToThread(self.thread)
+        self.thread.started.connect(self.worker.start)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def shutdown(self, timeout_ms: int = 10_000) -> bool:
+        """Stop the worker and join its thread. Returns False if it did not end in time."""
+        if not self.thread.isRunning():
+            return True
+        self.worker.shutdown()
+        self.worker.acknowledge()  # do not let it wait for a frame that will not be drawn
+        finished = self.thread.wait(timeout_ms)
+        if not finished:  # should not happen: chunks are short
+            self.thread.quit()
+            finished = self.thread.wait(2000)
+        return bool(finished)
