@@ -6,9 +6,9 @@ Kept free of NumPy and Qt so that ``nnstudio --help`` starts fast.
 from __future__ import annotations
 
 import argparse
-import math
 
 from nnstudio.engine.errors import NNStudioError
+from nnstudio.engine.history import number_cell  # noqa: F401  (re-exported for the CLI)
 
 PROG = "nnstudio"
 
@@ -31,13 +31,6 @@ def write_text(path: str, text: str, what: str) -> None:
         atomic_write_text(path, text)
     except OSError as exc:
         raise NNStudioError(f"cannot write the {what} {path} ({exc.strerror or exc})") from None
-
-
-def number_cell(value: float | None) -> str:
-    """A number for a CSV cell: full precision, empty for a missing value (None or NaN)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    return repr(float(value))
 
 
 def count(n: int, word: str) -> str:

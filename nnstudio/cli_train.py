@@ -9,18 +9,15 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import csv
-import io
-import math
 import os
 import sys
 import time
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from nnstudio.cli_common import PROG, UsageError, count, number_cell, say, write_text
+from nnstudio.cli_common import PROG, UsageError, count, say, write_text
 from nnstudio.engine.errors import DataError, ExperimentError, NNStudioError
+from nnstudio.engine.history import history_csv
 
 
 def _set_given(target: Any, values: dict[str, Any]) -> None:
@@ -133,57 +130,13 @@ def _check_init_conflicts(args: argparse.Namespace) -> None:
 
 # --- --init: start from a saved model -----------------------------------------------------------
 
-def _same_labels(a: Sequence | None, b: Sequence | None) -> bool:
-    if a is None or b is None:
-        return a is b
-    return [str(x) for x in a] == [str(x) for x in b]
-
-
-def _task_text(task: str, classes: list | None) -> str:
-    labels = f" (classes {', '.join(str(c) for c in classes)})" if classes else ""
-    return f"a {task} task{labels}"
-
-
 def _network_from_model(exp: Any, args: argparse.Namespace, base_dir: Any) -> tuple[Any, Any]:
     """(prepared data, network) for --init: architecture, weights and scaling from the model."""
-    from nnstudio.engine.experiment import load_dataset, prepare_data
+    from nnstudio.engine.model_experiment import fit_experiment_to_model
     from nnstudio.engine.modelfile import load_model
-    from nnstudio.engine.network import LayerSpec
 
     model = load_model(args.init)
-    spec = model.spec
-    dataset = load_dataset(exp.data, base_dir)
-    names = spec.feature_names
-    if names is not None:
-        missing = [n for n in names if n not in dataset.feature_names]
-        if missing:
-            raise DataError(
-                f"--init {args.init}: the model reads the columns {', '.join(names)}, but the "
-                f"data set '{dataset.name}' has no column {', '.join(missing)} (its columns: "
-                f"{', '.join(dataset.feature_names[:12])})"
-            )
-        exp.data.features = list(spec.features) if spec.features is not None else list(names)
-    else:
-        if dataset.n_features != spec.inputs:
-            raise DataError(f"--init {args.init}: the model has {spec.inputs} inputs but the "
-                            f"data set '{dataset.name}' has {dataset.n_features} columns")
-        exp.data.features = None
-    if spec.task != dataset.task or not _same_labels(spec.classes, dataset.classes):
-        raise DataError(f"--init {args.init}: the model was trained for "
-                        f"{_task_text(spec.task, spec.classes)}, but the data set "
-                        f"'{dataset.name}' is {_task_text(dataset.task, dataset.classes)}")
-    if spec.task == "regression":
-        n_targets = 1 if dataset.y.ndim == 1 else dataset.y.shape[1]
-        if n_targets != spec.n_outputs:
-            raise DataError(f"--init {args.init}: the model has {spec.n_outputs} outputs but "
-                            f"the data set '{dataset.name}' has {n_targets} target columns")
-    exp.data.standardize = model.standardizer is not None
-    prepared = prepare_data(exp, base_dir, standardizer=model.standardizer, dataset=dataset)
-    exp.hidden = [LayerSpec(layer.units, layer.activation, layer.alpha, layer.pieces)
-                  for layer in spec.layers[:-1]]
-    last = spec.layers[-1]
-    exp.output = LayerSpec(1, last.activation, last.alpha, last.pieces)
-    exp.loss = spec.loss
+    prepared = fit_experiment_to_model(exp, model, base_dir, label=f"--init {args.init}")
     return prepared, model.network
 
 
@@ -235,31 +188,6 @@ def _blas_one_thread() -> Any:
     except ImportError:  # pragma: no cover - a declared dependency
         return contextlib.nullcontext()
     return threadpool_limits(1)
-
-
-def history_csv(history: list[dict[str, float]], classification: bool, has_test: bool,
-                n_layers: int) -> str:
-    """The ``--history`` file: one row per epoch (DESIGN.md, "Command line")."""
-    columns = ["epoch", "train_loss", "test_loss"]
-    if classification:
-        columns += ["train_accuracy", "test_accuracy"]
-    columns += [f"grad/layer{i}" for i in range(n_layers)]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
-    for row in history:
-        cells = []
-        for column in columns:
-            value = row.get(column)
-            if column == "epoch":
-                cells.append(str(int(value)))
-            elif column.startswith("test_") and not has_test:
-                cells.append("")
-            else:
-                cells.append("nan" if value is not None and math.isnan(value)
-                             else number_cell(value))
-        writer.writerow(cells)
-    return buffer.getvalue()
 
 
 def _percent(value: float | None) -> str:

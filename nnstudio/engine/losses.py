@@ -17,10 +17,11 @@ from functools import partial
 
 import numpy as np
 
-from nnstudio.engine.activations import Activation, Linear, Sigmoid, Softmax
+from nnstudio.engine.activations import Activation, Linear, Sigmoid, Softmax, const
 from nnstudio.engine.errors import NNStudioError
 
-_dot = np.vdot
+#: np.vdot without NumPy's ``__array_function__`` dispatch (plain arrays only)
+_dot = getattr(np.vdot, "_implementation", np.vdot)
 
 
 class Loss:
@@ -161,17 +162,18 @@ class BinaryCrossEntropy(Loss):
             return super().program(z, a, out, scratch, act, fused)
         # the small-batch fused pass (forward_value_and_delta) with every array bound
         inv_n = 1.0 / z.shape[0]
+        inv_n_array, zero = const(inv_n, z), const(0.0, z)
         softplus = _scratch_for(z, scratch)
         logaddexp, reduce, dot = np.logaddexp, np.add.reduce, _dot
         subtract, exp, multiply = np.subtract, np.exp, np.multiply
 
         def run(y: np.ndarray) -> float:
-            logaddexp(0.0, z, softplus)
+            logaddexp(zero, z, softplus)
             J = (float(reduce(softplus, None)) - float(dot(z, y))) * inv_n
             subtract(z, softplus, a)
             exp(a, a)
             subtract(a, y, out)
-            multiply(out, inv_n, out)
+            multiply(out, inv_n_array, out)
             return J
 
         return run

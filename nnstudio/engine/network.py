@@ -21,6 +21,10 @@ from nnstudio.engine.losses import LOSSES, Loss, make_loss
 
 TASKS = ("binary", "multiclass", "regression")
 
+#: np.dot without NumPy's ``__array_function__`` dispatch (a Python call per use): the
+#: training pass only ever hands it plain arrays
+_dot = getattr(np.dot, "_implementation", np.dot)
+
 
 @dataclass
 class LayerSpec:
@@ -249,42 +253,41 @@ class Dense:
 
 
 class _Buffers:
-    """Work arrays for one batch size, allocated once and reused, and the training pass as
-    prebuilt operations over them.
+    """Work arrays for one batch size, allocated once, and the forward and training passes
+    as prebuilt operations over them.
 
-    Every layer's input carries a trailing column of ones, so that ``[a, 1] @ Wb`` adds the
-    bias within the product. For a hidden layer whose activation has ``one_at`` (f(c) == 1
-    exactly for that constant c), the activation makes that column itself: ``z`` gets an
-    extra column holding c, and f applied to the whole contiguous ``(n, width + 1)`` array
-    writes the ones (no copy, no strided element-wise passes). The backward pass computes
-    dJ/da for that column too (against the bias row of ``Wb``); it is never read. Other
-    hidden layers (maxout) write into a strided view beside a column of ones.
+    Every array is stored transposed, one row per unit: ``zT`` is ``(width, n)``. Then every
+    product writes a C-contiguous block (so the cheap ``np.dot`` can do them all) and every
+    element-wise pass runs over contiguous memory. ``z[i]``, ``a[i]``, ``dz[i]``, ``da[i]``
+    are the usual ``(n, width)`` / ``(n, units)`` views of them.
+
+    Every layer's input carries a row of ones, so that ``Wb.T @ [a; 1]`` adds the bias within
+    the product (``Wb = [W; b]``, see :class:`Dense`). For a hidden layer whose activation has
+    ``one_at`` (f(c) == 1 exactly for that constant c) the activation makes that row itself:
+    ``zT`` has an extra row holding c, and f over the whole array writes the ones. The
+    backward pass computes dJ/da for that row too (against the bias row of ``Wb``); it is
+    never read. Other hidden layers (maxout) write beside a preset row of ones.
 
     Hidden layers whose activations share a ``slope_key`` keep their arrays as blocks of one
-    buffer, so the training pass computes all their local derivatives f'(z) at once and each
+    buffer: the training pass computes all their local derivatives f'(z) at once and each
     layer's backward step is a single product.
-
-    ``z[i]``, ``a[i]``, ``dz[i]``, ``da[i]`` are the public ``(n, width)`` / ``(n, units)``
-    views; the ``*_full`` lists hold the arrays the element-wise passes run on.
     """
 
     def __init__(self, layers: list[Dense], n: int, inputs: int, dtype: Any, loss: Loss) -> None:
         self.n = n
-        self.x = np.empty((n, inputs + 1), dtype)
+        self.x = np.empty((n, inputs + 1), dtype)  # public inputs are copied here
         self.x[:, inputs] = 1.0
         self.x_view = self.x[:, :inputs]
         last = len(layers) - 1
-        # which hidden layers get an extended z (their activation writes the ones) and which
-        # share a derivative pass
-        extended = [i < last and layer.act.one_at is not None and layer.width == layer.units
+        extended = [i < last and layer.act.one_at is not None and layer.act.elementwise
                     for i, layer in enumerate(layers)]
         groups: dict[tuple, list[int]] = {}
         for i, layer in enumerate(layers):
             key = layer.act.slope_key() if extended[i] else None
             if key is not None:
                 groups.setdefault(key, []).append(i)
-        z_full: list[np.ndarray | None] = [None] * len(layers)
-        a_full: list[np.ndarray | None] = [None] * len(layers)
+        zT_full: list[np.ndarray | None] = [None] * len(layers)
+        aT_full: list[np.ndarray | None] = [None] * len(layers)
         slopes: list[np.ndarray | None] = [None] * len(layers)
         self.slope_ops: list[Op] = []
         for members in groups.values():
@@ -292,84 +295,89 @@ class _Buffers:
             Z, A, S = (np.empty(size, dtype) for _ in range(3))
             offset = 0
             for i in members:
-                w = layers[i].width
-                shape = (n, w + 1)
-                z_full[i] = Z[offset:offset + n * (w + 1)].reshape(shape)
-                a_full[i] = A[offset:offset + n * (w + 1)].reshape(shape)
-                slopes[i] = S[offset:offset + n * (w + 1)].reshape(shape)
-                offset += n * (w + 1)
+                shape = (layers[i].width + 1, n)
+                block = slice(offset, offset + shape[0] * n)
+                zT_full[i], aT_full[i] = Z[block].reshape(shape), A[block].reshape(shape)
+                slopes[i] = S[block].reshape(shape)
+                offset += shape[0] * n
             self.slope_ops += layers[members[0]].act.slope_ops(Z, A, S)
         self.z: list[np.ndarray] = []
         self.a: list[np.ndarray] = []
         self.dz: list[np.ndarray] = []
         self.da: list[np.ndarray] = []
-        dz_full: list[np.ndarray] = []
-        da_full: list[np.ndarray] = []
-        inputs_of: list[np.ndarray] = []  # the input (with its ones) of layer i + 1
+        zT: list[np.ndarray] = []
+        dzT: list[np.ndarray] = []
+        dzT_full: list[np.ndarray] = []
+        daT_full: list[np.ndarray] = []
+        inputs_T: list[np.ndarray] = []  # the input (with its row of ones) of layer i + 1
         for i, layer in enumerate(layers):
             w, u = layer.width, layer.units
             if extended[i]:
-                if z_full[i] is None:
-                    z_full[i] = np.empty((n, w + 1), dtype)
-                    a_full[i] = np.empty((n, u + 1), dtype)
-                zf, af = z_full[i], a_full[i]
-                zf[:, w] = layer.act.one_at
-                af[:, u] = 1.0
-                dzf = np.empty((n, w + 1), dtype)
-                daf = np.empty((n, u + 1), dtype)
-                z, a, dz, da = zf[:, :w], af[:, :u], dzf[:, :w], daf[:, :u]
-                inputs_of.append(af)
-            elif i < last:  # the activation writes beside a column of ones
-                z = zf = np.empty((n, w), dtype)
-                aug = np.empty((n, u + 1), dtype)
-                aug[:, u] = 1.0
-                a = af = aug[:, :u]
-                dz = dzf = np.empty((n, w), dtype)
-                da = daf = np.empty((n, u), dtype)
-                inputs_of.append(aug)
+                if zT_full[i] is None:
+                    zT_full[i] = np.empty((w + 1, n), dtype)
+                    aT_full[i] = np.empty((u + 1, n), dtype)
+                zT_full[i][w] = layer.act.one_at
+                aT_full[i][u] = 1.0
+                dzf, daf = np.empty((w + 1, n), dtype), np.empty((u + 1, n), dtype)
+                inputs_T.append(aT_full[i])
+            elif i < last:  # the activation writes beside a row of ones
+                zT_full[i] = np.empty((w, n), dtype)
+                aT_full[i] = np.empty((u + 1, n), dtype)
+                aT_full[i][u] = 1.0
+                dzf, daf = np.empty((w, n), dtype), np.empty((u, n), dtype)
+                inputs_T.append(aT_full[i])
             else:
-                z = zf = np.empty((n, w), dtype)
+                zT_full[i] = np.empty((w, n), dtype)
                 # a linear output is z itself: no copy
-                a = af = z if layer.activation == "linear" else np.empty((n, u), dtype)
-                dz = dzf = np.empty((n, w), dtype)
-                da = daf = np.empty((n, u), dtype)
-            z_full[i], a_full[i] = zf, af
-            for lst, item in ((self.z, z), (self.a, a), (self.dz, dz), (self.da, da),
-                              (dz_full, dzf), (da_full, daf)):
-                lst.append(item)
-        self.scratch = np.empty((n, layers[-1].units), dtype)  # for the loss
-        # np.dot has less overhead than np.matmul on small arrays but needs a C-contiguous
-        # output: matmul writes the strided extended views
-        products = [np.dot if z.flags.c_contiguous else np.matmul for z in self.z]
-        # inference: per layer (product, Wb, z, z_full, a_full, forward, next input)
-        self.forward_plan = [
-            (products[i], layer.Wb, self.z[i], z_full[i], a_full[i], layer.act.forward,
-             inputs_of[i] if i < last else None)
-            for i, layer in enumerate(layers)
-        ]
-        # training: the first product (it takes the batch) is done by the caller; the loss
-        # may compute the output activation itself
+                aT_full[i] = zT_full[i] if layer.activation == "linear" else \
+                    np.empty((u, n), dtype)
+                dzf, daf = np.empty((w, n), dtype), np.empty((u, n), dtype)
+            zT.append(zT_full[i][:w])
+            dzT.append(dzf[:w])
+            dzT_full.append(dzf)
+            daT_full.append(daf)
+            self.z.append(zT[i].T)
+            self.a.append(aT_full[i][:u].T)
+            self.dz.append(dzT[i].T)
+            self.da.append(daf[:u].T)
+        self.scratch = np.empty((layers[-1].units, n), dtype).T  # for the loss, like a[-1]
+
+        def activation_ops(i: int) -> list[Op]:
+            act = layers[i].act
+            if act.elementwise:  # on the whole transposed arrays, rows of ones included
+                return act.forward_ops(zT_full[i], aT_full[i])
+            return act.forward_ops(self.z[i], self.a[i])
+
+        def products(i: int) -> list[Op]:
+            return [partial(_dot, layers[i].Wb.T, inputs_T[i - 1], zT[i])] if i > 0 else []
+
+        # inference and training; the first product takes the batch, so the caller does it
         fused = loss.fuses(layers[-1].act)
-        forward: list[Op] = []
-        for i, layer in enumerate(layers):
-            if i > 0:
-                forward.append(partial(products[i], inputs_of[i - 1], layer.Wb, self.z[i]))
+        self.forward_ops: list[Op] = []
+        self.train_forward: list[Op] = []
+        for i in range(len(layers)):
+            self.forward_ops += products(i) + activation_ops(i)
+            self.train_forward += products(i)
             if i < last or not fused:
-                forward += layer.act.forward_ops(z_full[i], a_full[i])
-        self.train_forward = forward
-        self.first_product = products[0]
-        self.loss_program = loss.program(self.z[last], a_full[last], self.dz[last],
+                self.train_forward += activation_ops(i)
+        self.z0T, self.dz0T = zT[0], dzT[0]
+        self.loss_program = loss.program(self.z[last], self.a[last], self.dz[last],
                                          self.scratch, layers[last].act, fused)
         backward: list[Op] = []
         for i in range(last, 0, -1):
             below = layers[i - 1]
-            backward.append(partial(np.dot, inputs_of[i - 1].T, self.dz[i], layers[i].dWb))
-            WT = layers[i].Wb.T if extended[i - 1] else layers[i].WT
-            backward.append(partial(np.dot, self.dz[i], WT, da_full[i - 1]))
-            backward += below.act.backward_ops(z_full[i - 1], a_full[i - 1], da_full[i - 1],
-                                               dz_full[i - 1], slopes[i - 1])
+            # dWb = [a; 1] @ dz (as (fan_in + 1, width)); dJ/da below = Wb @ dzT
+            backward.append(partial(_dot, inputs_T[i - 1], dzT[i].T, layers[i].dWb))
+            rows = layers[i].Wb if extended[i - 1] else layers[i].W
+            backward.append(partial(_dot, rows, dzT[i], daT_full[i - 1]))
+            if below.act.elementwise:
+                backward += below.act.backward_ops(zT_full[i - 1], aT_full[i - 1],
+                                                   daT_full[i - 1], dzT_full[i - 1],
+                                                   slopes[i - 1])
+            else:
+                backward += below.act.backward_ops(self.z[i - 1], self.a[i - 1],
+                                                   self.da[i - 1], self.dz[i - 1])
         self.train_backward = backward
-        self.z0, self.dz0 = self.z[0], self.dz[0]
 
 
 class Network:
@@ -394,7 +402,7 @@ class Network:
             offset += layer.size
             fan_in = layer_spec.units
         self.loss: Loss = make_loss(spec.loss, spec.layers[-1].activation)
-        self._Wb0, self._dWb0 = self.layers[0].Wb, self.layers[0].dWb
+        self._Wb0T, self._dWb0 = self.layers[0].Wb.T, self.layers[0].dWb
         self._buffers: dict[int, _Buffers] = {}
         self._last_n: int | None = None
         # per-layer sums of |grads| in one reduceat: segments W0, b0, W1, b1, ...
@@ -496,13 +504,12 @@ class Network:
         Xa = self._check_augmented(Xa)
         return self._forward(self._buffers_for(Xa.shape[0]), Xa)
 
-    def _forward(self, buf: _Buffers, a: np.ndarray) -> np.ndarray:
-        for product, Wb, z, z_full, a_full, forward, next_input in buf.forward_plan:
-            product(a, Wb, out=z)
-            forward(z_full, a_full)
-            a = next_input
+    def _forward(self, buf: _Buffers, Xa: np.ndarray) -> np.ndarray:
+        _dot(self._Wb0T, Xa.T, buf.z0T)
+        for op in buf.forward_ops:
+            op()
         self._last_n = buf.n
-        return a_full
+        return buf.a[-1]
 
     def forward_trace(self, X: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
         """(z, a) for every layer, as fresh arrays (for heatmaps and the inspector)."""
@@ -555,7 +562,7 @@ class Network:
 
     def _loss_and_gradients(self, buf: _Buffers, Xa: np.ndarray, Y: np.ndarray, l1: float,
                             l2: float) -> float:
-        buf.first_product(Xa, self._Wb0, buf.z0)
+        _dot(self._Wb0T, Xa.T, buf.z0T)
         for op in buf.train_forward:
             op()
         for op in buf.slope_ops:
@@ -563,7 +570,7 @@ class Network:
         J = buf.loss_program(Y)
         for op in buf.train_backward:
             op()
-        np.dot(Xa.T, buf.dz0, self._dWb0)
+        _dot(Xa.T, buf.dz0T.T, self._dWb0)
         self._last_n = buf.n
         if l1 or l2:
             J += self._regularize(l1, l2)
@@ -611,7 +618,7 @@ class Network:
         """:meth:`grad_mean_abs` into a C-contiguous float64 ``out`` of shape (n_layers,)."""
         np.abs(self.grads, self._abs_scratch)
         if self._mean_matrix is not None:
-            np.dot(self._abs_scratch, self._mean_matrix, out)
+            _dot(self._abs_scratch, self._mean_matrix, out)
             return out
         np.add.reduceat(self._abs_scratch, self._segment_starts, out=self._segment_sums)
         np.multiply(self._weight_sums, self._inv_weight_counts, out)

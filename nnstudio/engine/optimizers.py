@@ -37,11 +37,22 @@ class Optimizer:
 
     def __init__(self, params: np.ndarray, lr: float = 0.03, **_: float) -> None:
         self.params = params
+        self._lr_array = np.array(0.0, dtype=params.dtype)  # lr for NumPy, no conversion
         self.lr = float(lr)
         self._scratch = np.empty_like(params)
         self._steps = 0
         #: (state array, its decay factor per step) for state that decays geometrically
         self._decaying: list[tuple[np.ndarray, float]] = []
+
+    @property
+    def lr(self) -> float:
+        """The learning rate; may be changed between steps."""
+        return self._lr
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        self._lr = float(value)
+        self._lr_array[...] = self._lr
 
     def step(self, grads: np.ndarray) -> None:
         raise NotImplementedError
@@ -69,7 +80,7 @@ class SGD(Optimizer):
     summary = "Plain gradient descent: w <- w - lr * dJ/dw."
 
     def step(self, grads):
-        np.multiply(grads, self.lr, self._scratch)
+        np.multiply(grads, self._lr_array, self._scratch)
         np.subtract(self.params, self._scratch, self.params)
 
 
@@ -79,14 +90,24 @@ class Momentum(Optimizer):
 
     def __init__(self, params, lr=0.03, momentum: float = 0.9, **_):
         super().__init__(params, lr)
-        self.momentum = _fraction("momentum", momentum)
+        self._momentum_array = np.array(0.0, dtype=params.dtype)
+        self.momentum = momentum
         self.velocity = np.zeros_like(params)
         self._decaying = [(self.velocity, self.momentum)]
 
+    @property
+    def momentum(self) -> float:
+        return self._momentum
+
+    @momentum.setter
+    def momentum(self, value: float) -> None:
+        self._momentum = _fraction("momentum", value)
+        self._momentum_array[...] = self._momentum
+
     def step(self, grads):
         v = self.velocity
-        np.multiply(v, self.momentum, v)
-        np.multiply(grads, self.lr, self._scratch)
+        np.multiply(v, self._momentum_array, v)
+        np.multiply(grads, self._lr_array, self._scratch)
         np.subtract(v, self._scratch, v)
         np.add(self.params, v, self.params)
         self._flush_tiny()
@@ -167,7 +188,9 @@ class Adam(Optimizer):
     def __init__(self, params, lr=0.001, beta1: float = 0.9, beta2: float = 0.999,
                  epsilon: float = 1e-8, **_):
         super().__init__(params, lr)
-        self.beta1, self.beta2 = _fraction("beta1", beta1), _fraction("beta2", beta2)
+        self._b1_array = np.array(0.0, dtype=params.dtype)  # the betas for NumPy
+        self._b2_array = np.array(0.0, dtype=params.dtype)
+        self.beta1, self.beta2 = beta1, beta2
         self.epsilon = _positive("epsilon", epsilon)
         # the moments are kept as M = m / (1 - beta1) and V = v / (1 - beta2): then
         # M <- b1*M + g and V <- b2*V + g^2 need no multiplication by (1 - beta)
@@ -175,6 +198,24 @@ class Adam(Optimizer):
         self._V = np.zeros_like(params)
         self._decaying = [(self._M, self.beta1), (self._V, self.beta2)]
         self.t = 0
+
+    @property
+    def beta1(self) -> float:
+        return self._beta1
+
+    @beta1.setter
+    def beta1(self, value: float) -> None:
+        self._beta1 = _fraction("beta1", value)
+        self._b1_array[...] = self._beta1
+
+    @property
+    def beta2(self) -> float:
+        return self._beta2
+
+    @beta2.setter
+    def beta2(self, value: float) -> None:
+        self._beta2 = _fraction("beta2", value)
+        self._b2_array[...] = self._beta2
 
     @property
     def m(self) -> np.ndarray:
@@ -190,10 +231,10 @@ class Adam(Optimizer):
         self.t += 1
         b1, b2 = self.beta1, self.beta2
         s, M, V = self._scratch, self._M, self._V
-        np.multiply(M, b1, M)
+        np.multiply(M, self._b1_array, M)
         np.add(M, grads, M)
         np.multiply(grads, grads, s)
-        np.multiply(V, b2, V)
+        np.multiply(V, self._b2_array, V)
         np.add(V, s, V)
         # w <- w - lr * m_hat / (sqrt(v_hat) + eps), with m_hat = (1-b1) M / c1 and
         # v_hat = (1-b2) V / c2:  = (lr (1-b1) / (c1 k)) * M / (sqrt(V) + eps / k),

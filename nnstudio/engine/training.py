@@ -402,7 +402,8 @@ class Trainer:
         report.test_accuracy = metrics["test_accuracy"]
         row: dict[str, float] = {"epoch": self.epoch}
         row.update({k: (math.nan if v is None else v) for k, v in metrics.items()})
-        grads = self._grad_rows[:max(self._grad_row, 1)].mean(axis=0)
+        steps = max(self._grad_row, 1)
+        grads = np.add.reduce(self._grad_rows[:steps], axis=0) / steps
         for i, g in enumerate(grads):
             row[f"grad/layer{i}"] = float(g)
         self.history.append(row)

@@ -71,18 +71,6 @@ QLabel#arithmetic { background: #fbfbf7; border: 1px solid #e2e2d5; border-radiu
 QListWidget { font-size: 10.5pt; }
 QListWidget::item { padding: 5px 4px; }
 QPushButton#checkButton { font-weight: 600; padding: 5px 18px; }
-QDoubleSpinBox::up-button, QSpinBox::up-button {
-    subcontrol-origin: border; subcontrol-position: top right; width: 16px;
-    border-left: 1px solid #d9dce1; border-top-right-radius: 5px; }
-QDoubleSpinBox::down-button, QSpinBox::down-button {
-    subcontrol-origin: border; subcontrol-position: bottom right; width: 16px;
-    border-left: 1px solid #d9dce1; border-bottom-right-radius: 5px; }
-QDoubleSpinBox::up-arrow, QSpinBox::up-arrow {
-    image: none; width: 0; height: 0; border-left: 4px solid transparent;
-    border-right: 4px solid transparent; border-bottom: 5px solid #5f6670; }
-QDoubleSpinBox::down-arrow, QSpinBox::down-arrow {
-    image: none; width: 0; height: 0; border-left: 4px solid transparent;
-    border-right: 4px solid transparent; border-top: 5px solid #5f6670; }
 """
 FEEDBACK_STYLES = {
     "neutral": "background:#f5f7fa; border:1px solid #dde3ea; color:#1d2a38;",

@@ -15,7 +15,7 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QEventLoop, Qt, QTimer, Slot
+from PySide6.QtCore import QByteArray, QEventLoop, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -41,6 +41,7 @@ from nnstudio.gui.network_view import NetworkView  # noqa: E402
 from nnstudio.gui.plots_panel import PlotsPanel  # noqa: E402
 from nnstudio.gui.session import Session, build_session, input_images  # noqa: E402
 from nnstudio.gui.snapshot import Snapshot, merge_snapshots  # noqa: E402
+from nnstudio.gui.teaching import Teaching  # noqa: E402
 from nnstudio.gui.training_bar import TrainingBar, format_rate  # noqa: E402
 from nnstudio.gui.window_actions import WindowActions  # noqa: E402
 from nnstudio.gui.worker import TrainingThread  # noqa: E402
@@ -68,6 +69,9 @@ class MainWindow(WindowActions, QMainWindow):
     #: while training, the history plots (loss, gradients, activations) draw every n-th
     #: snapshot; the network and output views draw every one
     history_every = 3
+    #: a session (data, network, trainer) was given to the worker; GUI-side listeners
+    #: may read its experiment, prepared data and context, never its network or trainer
+    session_installed = Signal(object)
 
     def __init__(self, experiment: Any = None, experiment_path: str | Path | None = None,
                  restore_layout: bool = True, parent: QWidget | None = None) -> None:
@@ -95,6 +99,11 @@ class MainWindow(WindowActions, QMainWindow):
 
         self._build_widgets()
         self._build_menus()
+        #: True while the network and output views show something else than the live
+        #: network (a timeline moment, a blank painting canvas): snapshots skip them
+        self.live_view_frozen = False
+        self.prepared = None  # the session's PreparedData (read-only on this side)
+        self.teaching = Teaching(self)  # lessons, inspector, runs, timeline, histograms, ...
         self._rebuild_timer = QTimer(self)
         self._rebuild_timer.setSingleShot(True)
         self._rebuild_timer.setInterval(REBUILD_DELAY_MS)
@@ -113,6 +122,7 @@ class MainWindow(WindowActions, QMainWindow):
         self.open_experiment(self.experiment, self.experiment_path)
         if self._thread is None and self.startup_error is None:
             self.startup_error = "the experiment could not be prepared"
+        self._init_files()  # file_actions: saved state, recent files, drops, theme
 
     # --- construction -------------------------------------------------------------------------
     def _build_widgets(self) -> None:
@@ -195,9 +205,7 @@ class MainWindow(WindowActions, QMainWindow):
     @staticmethod
     def _card(widget: QWidget) -> QWidget:
         frame = QWidget()
-        frame.setObjectName("card")
-        frame.setStyleSheet("QWidget#card { background: white; border: 1px solid #d9dce1; "
-                            "border-radius: 6px; }")
+        frame.setObjectName("card")  # styled by style.py's QWidget#card (follows the theme)
         lay = QVBoxLayout(frame)
         lay.setContentsMargins(1, 1, 1, 1)
         lay.addWidget(widget)
@@ -216,9 +224,11 @@ class MainWindow(WindowActions, QMainWindow):
         return dock
 
     # --- experiments and sessions ---------------------------------------------------------------
-    def open_experiment(self, exp: Any, path: str | Path | None = None) -> bool:
+    def open_experiment(self, exp: Any, path: str | Path | None = None,
+                        **session_options: Any) -> bool:
         """Show ``exp`` in every panel and train it from now on. False (and a banner) if its
-        data cannot be prepared; the previous session then stays."""
+        data cannot be prepared; the previous session then stays. ``session_options`` go to
+        :func:`build_session` (a model file's ``standardizer`` and ``weights``)."""
         exp = copy.deepcopy(exp)
         self.data_panel.set_data_config(copy.deepcopy(exp.data))
         self.designer_panel.set_experiment(exp)
@@ -227,17 +237,17 @@ class MainWindow(WindowActions, QMainWindow):
         self.experiment = exp
         self.experiment_path = Path(path) if path else None
         self._update_title()
-        return self._install(exp)
+        return self._install(exp, **session_options)
 
     def _base_dir(self) -> Path | None:
         return self.experiment_path.parent if self.experiment_path else None
 
-    def _install(self, exp: Any) -> bool:
+    def _install(self, exp: Any, **session_options: Any) -> bool:
         """Build a session for ``exp`` and give it to the worker (pausing training)."""
         self._rebuild_timer.stop()
         try:
             session = build_session(exp, base_dir=self._base_dir(),
-                                    show_test=self._show_test())
+                                    show_test=self._show_test(), **session_options)
         except (NNStudioError, OSError) as exc:
             message = str(exc)
             if self._thread is None:
@@ -249,6 +259,7 @@ class MainWindow(WindowActions, QMainWindow):
         self.session_context = session.context
         self.spec = session.network.spec
         self.standardizer = session.prepared.standardizer
+        self.prepared = session.prepared
         self._latest_weights = session.network.get_weights()
         self._last_snapshot = None
         self._history_pending = None
@@ -268,6 +279,7 @@ class MainWindow(WindowActions, QMainWindow):
         self.startup_error = None
         self._give_to_worker(session)
         self.worker.set_stop_after(self.training_bar.stop_after())
+        self.session_installed.emit(session)
         return True
 
     def _give_to_worker(self, session: Session) -> None:
@@ -428,7 +440,8 @@ class MainWindow(WindowActions, QMainWindow):
         self.training_bar.set_epoch(snap.epoch)
         self._show_status(snap)
         output = self.plots.output_view
-        parts = [("network", self._draw_network, snap), ("OutputView", output.append, snap)]
+        parts = [] if self.live_view_frozen else [("network", self._draw_network, snap),
+                                                  ("OutputView", output.append, snap)]
         self._history_pending = merge_snapshots(self._history_pending, snap)
         now = time.perf_counter()
         self._history_skipped += 1
@@ -569,7 +582,7 @@ class MainWindow(WindowActions, QMainWindow):
     def _update_title(self) -> None:
         name = self.experiment.name or "Untitled"
         where = f" — {self.experiment_path.name}" if self.experiment_path else ""
-        self.setWindowTitle(f"{name}{where} — nnstudio")
+        self.setWindowTitle(f"{name}{where}[*] — nnstudio")  # [*]: the modified marker
 
     # --- layout persistence and closing ------------------------------------------------------------
     def _restore_layout(self) -> None:
@@ -599,10 +612,14 @@ class MainWindow(WindowActions, QMainWindow):
         return ok
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        if not self.maybe_save("closing"):  # file_actions: unsaved changes? ask first
+            event.ignore()
+            return
         self._rebuild_timer.stop()
         self._part_timer.stop()
         self._frames.clear()
         self.shutdown_worker()
+        self.teaching.shutdown()
         if self._exercise_window is not None:
             self._exercise_window.close()
         self._save_layout()

@@ -21,10 +21,13 @@ from nnstudio.gui.plots_common import (
     MUTED_TEXT,
     TEXT_COLOR,
     BoundedHistory,
+    cache_axis,
     color,
     depth_colors,
+    follow_x,
     format_sci,
     make_curve,
+    refit_layout,
     set_label_font,
     style_plot,
 )
@@ -52,6 +55,7 @@ def _style_axis(axis: pg.AxisItem) -> None:
     font.setPointSizeF(7.0)
     axis.setStyle(tickFont=font, tickTextOffset=2)
     axis.enableAutoSIPrefix(False)
+    cache_axis(axis)
 
 
 def _band(x: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> QtGui.QPainterPath:
@@ -81,6 +85,7 @@ class _LayerRow:
         style_plot(self.plot, grid=False, font_pt=7.0)
         self.plot.showGrid(x=False, y=False)
         self.plot.setMouseEnabled(x=False, y=False)
+        self.plot.vb.enableAutoRange(x=False, y=False)
         self.plot.hideAxis("left")
         self.plot.hideAxis("bottom")
         # a standalone axis in its own layout column, so every plot's view lines up with the
@@ -113,10 +118,7 @@ class _LayerRow:
         if fixed is not None:
             lo, hi = fixed
             self.plot.setYRange(lo, hi, padding=0.06)
-            self.plot.vb.enableAutoRange(y=False)
             self._set_range_labels(lo, hi)
-        else:
-            self.plot.vb.enableAutoRange(y=False)
         self.text = ""
         self.set_fraction(math.nan, math.nan)
 
@@ -191,7 +193,7 @@ class ActivationPlot(QtWidgets.QWidget):
         self.title.setToolTip("For every layer: the median activation (line), the middle half "
                               "of the values (dark band) and 90 % of them (light band), "
                               "over the training steps.")
-        self.hint = QtWidgets.QLabel("median · 25–75 % · 5–95 %")
+        self.hint = QtWidgets.QLabel("over steps: median · 25–75 % · 5–95 %")
         set_label_font(self.hint, 8.0, color_=MUTED_TEXT)
         header = QtWidgets.QHBoxLayout()
         header.setContentsMargins(6, 2, 6, 0)
@@ -231,8 +233,11 @@ class ActivationPlot(QtWidgets.QWidget):
             # one shared step axis under the last row, so every row's plot is the same height
             self.x_axis = pg.AxisItem("bottom", linkView=self.rows[0].plot.vb)
             _style_axis(self.x_axis)
-            self.x_axis.setLabel("step", color=TEXT_COLOR, **{"font-size": "8pt"})
             self.graphics.ci.addItem(self.x_axis, row=len(self.rows), col=2)
+        grid = self.graphics.ci.layout
+        for col, stretch in ((0, 0), (1, 0), (2, 1)):
+            grid.setColumnStretchFactor(col, stretch)
+        refit_layout(self.graphics)
         self._history = BoundedHistory(_N_PCT * max(len(self.rows), 1), self._capacity)
 
     def append(self, snapshot: Any) -> None:
@@ -253,6 +258,8 @@ class ActivationPlot(QtWidgets.QWidget):
         for i, row in enumerate(self.rows):
             row.update(x, y[:, i * _N_PCT:(i + 1) * _N_PCT])
             row.set_fraction(float(saturated[i]), float(dead[i]))
+        follow_x(self.rows[0].plot, float(x[0]), float(x[-1]),
+                 linked=[row.plot for row in self.rows[1:]])
 
     # --- for tests ---------------------------------------------------------------------------
     @property

@@ -8,11 +8,12 @@ of the same size, so the whole run stays on screen at a uniform density however 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtGui
+from PySide6 import QtGui, QtWidgets
 
 from nnstudio.gui import qtfix, style
 
@@ -135,6 +136,7 @@ def style_plot(plot: pg.PlotItem, *, left: str | None = None, bottom: str | None
         axis.setTextPen(pg.mkPen(TEXT_COLOR))
         axis.setStyle(tickFont=font, tickTextOffset=3)
         axis.enableAutoSIPrefix(False)
+        cache_axis(axis)
     label_style = {"color": TEXT_COLOR, "font-size": f"{font_pt + 0.5:g}pt"}
     if left is not None:
         plot.setLabel("left", left, **label_style)
@@ -144,6 +146,19 @@ def style_plot(plot: pg.PlotItem, *, left: str | None = None, bottom: str | None
         plot.showGrid(x=True, y=True, alpha=GRID_ALPHA)
     plot.setMenuEnabled(False)
     plot.hideButtons()
+
+
+def refit_layout(view: pg.GraphicsLayoutWidget) -> None:
+    """Give the layout back the whole view after items were added or removed while it was
+    shown (pyqtgraph's addItem activates the layout, which shrinks a top-level layout to
+    its minimum width until the next resize)."""
+    view.ci.setGeometry(view.range)
+
+
+def cache_axis(axis: pg.AxisItem) -> None:
+    """Keep the axis as a pixmap between changes: replaying its text every frame is the most
+    expensive part of a redraw (an axis whose range or ticks change is re-rendered)."""
+    axis.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
 
 def make_curve(plot: pg.PlotItem, pen: Any, name: str | None = None, method: str = "peak",
@@ -246,3 +261,29 @@ class LogAxis(pg.AxisItem):
             else:
                 out.append(format_sci(10.0 ** v * scale))
         return out
+
+
+#: the step axis reaches this far beyond the newest sample, so it is re-drawn only now
+#: and then (each time the data reach its end) instead of on every frame
+X_HEADROOM = 0.1
+
+
+def follow_x(plot: pg.PlotItem, first: float, last: float,
+             linked: Sequence[pg.PlotItem] = ()) -> None:
+    """Show the whole history ``first..last`` with some room ahead. Set explicitly, not by
+    auto-range: with downsampled, view-clipped curves pyqtgraph's auto-range can oscillate
+    between two ranges forever (the displayed data's extent depends on the range and
+    vice versa), and a range that moves every frame re-draws its axis every frame."""
+    if not (math.isfinite(first) and math.isfinite(last)):
+        return
+    span = max(last - first, 1.0)
+    (x0, x1), _ = plot.vb.viewRange()
+    lo = first - 0.01 * span
+    fits = x0 <= first and last <= x1 and abs(x0 - lo) <= 0.02 * span
+    if fits and (last - x0) >= (x1 - x0) / (1.0 + 2.0 * X_HEADROOM):
+        return
+    plot.setXRange(lo, first + span * (1.0 + X_HEADROOM), padding=0)
+    # apply the new range now (normally deferred to the next paint): the curves then clip
+    # and downsample once, before that paint, instead of asking for a second one
+    for p in (plot, *linked):
+        p.vb.prepareForPaint()

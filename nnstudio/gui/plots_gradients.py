@@ -23,10 +23,12 @@ from nnstudio.gui.plots_common import (
     DecadeAxis,
     LogAxis,
     depth_colors,
+    follow_x,
     format_sci,
     layer_label,
     make_curve,
     positive_or_nan,
+    refit_layout,
     set_label_font,
     style_plot,
 )
@@ -75,7 +77,7 @@ class GradientPlot(QtWidgets.QWidget):
         self.curve_plot.getAxis("left").setWidth(50)
         # y follows whole decades of the data (set by _fit_y): pyqtgraph's auto-range on
         # mean-downsampled curves can oscillate between two ranges and never settle
-        self.curve_plot.vb.enableAutoRange(y=False)
+        self.curve_plot.vb.enableAutoRange(x=False, y=False)
         self._y_decades: tuple[int, int] | None = None
 
         self.bar_plot = pg.PlotItem(axisItems={"bottom": DecadeAxis("bottom")})
@@ -155,6 +157,7 @@ class GradientPlot(QtWidgets.QWidget):
         for j, curve in enumerate(self.curves):
             curve.setData(x, shown[:, j])
         self._fit_y(shown)
+        follow_x(self.curve_plot, float(x[0]), float(x[-1]))
         self._update_bars()
 
     # --- for tests ---------------------------------------------------------------------------
@@ -254,6 +257,7 @@ class GradientPlot(QtWidgets.QWidget):
             ci.layout.setColumnStretchFactor(1, 0)
             ci.layout.setRowStretchFactor(0, 3)
             ci.layout.setRowStretchFactor(1, 2)
+        refit_layout(self.graphics)
 
 
 def _times(factor: float) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from nnstudio.gui.plots_common import (
     BATCH_COLOR,
@@ -19,6 +19,7 @@ from nnstudio.gui.plots_common import (
     BoundedHistory,
     color,
     epoch_rows,
+    follow_x,
     make_curve,
     positive_or_nan,
     set_label_font,
@@ -26,6 +27,8 @@ from nnstudio.gui.plots_common import (
 )
 
 _EPOCH_KEYS = ("step", "epoch", "train_loss", "test_loss", "train_accuracy", "test_accuracy")
+# stored epoch columns (after the x column "step")
+_EPOCH, _TRAIN, _TEST, _TRAIN_ACC, _TEST_ACC = range(5)
 _SYMBOL_LIMIT = 60
 AXIS_WIDTH = 46  # epochs drawn with dots while there are few of them
 
@@ -37,7 +40,8 @@ class LossPlot(QtWidgets.QWidget):
                  capacity: int = DEFAULT_CAPACITY) -> None:
         super().__init__(parent)
         self._batch = BoundedHistory(1, capacity)
-        self._epochs = BoundedHistory(4, capacity)  # train/test loss, train/test accuracy
+        self._epochs = BoundedHistory(5, capacity)  # epoch, train/test loss and accuracy
+        self._steps_per_epoch = math.nan
         self._classification = False
         self._has_test = False
         self._symbols = True
@@ -49,10 +53,19 @@ class LossPlot(QtWidgets.QWidget):
                                 "improvements stay visible.")
         self.log_box.toggled.connect(self._on_log_toggled)
 
+        self.status = QtWidgets.QLabel("")
+        set_label_font(self.status, 8.5, color_=TEXT_COLOR)
+        self.status.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        self.status.setToolTip("The latest epoch: loss on the training and test sets, and the "
+                               "accuracy (test set if there is one).")
+        self.status.setMinimumWidth(10)
+        self.status.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
+                                  QtWidgets.QSizePolicy.Policy.Preferred)
         header = QtWidgets.QHBoxLayout()
         header.setContentsMargins(6, 2, 6, 0)
         header.addWidget(self.title)
-        header.addStretch(1)
+        header.addSpacing(8)
+        header.addWidget(self.status, 1)
         header.addWidget(self.log_box)
 
         self.graphics = pg.GraphicsLayoutWidget()
@@ -61,9 +74,12 @@ class LossPlot(QtWidgets.QWidget):
         self.graphics.ci.setSpacing(0)
         self.legend = pg.LegendItem(colCount=3, labelTextSize="8pt", labelTextColor=TEXT_COLOR,
                                     pen=None, brush=None, verSpacing=-8, horSpacing=6)
-        self.legend.setMinimumWidth(10)  # never widen the plots; a long readout is clipped
-        self.legend.setMaximumHeight(22)
+        self.legend.setMinimumWidth(10)  # never widen the plots
+        self.legend.setMaximumHeight(24)
+        self.legend.setSizePolicy(QtWidgets.QSizePolicy.Policy.Maximum,
+                                  QtWidgets.QSizePolicy.Policy.Fixed)
         self.graphics.addItem(self.legend, row=0, col=0)
+        self.graphics.ci.layout.setAlignment(self.legend, QtCore.Qt.AlignmentFlag.AlignLeft)
         self.loss_plot: pg.PlotItem = self.graphics.addPlot(row=1, col=0)
         style_plot(self.loss_plot, left="loss")
         self.acc_plot: pg.PlotItem = self.graphics.addPlot(row=2, col=0)
@@ -71,6 +87,8 @@ class LossPlot(QtWidgets.QWidget):
         for plot in (self.loss_plot, self.acc_plot):
             plot.getAxis("left").setWidth(AXIS_WIDTH)
         self.acc_plot.setXLink(self.loss_plot)
+        for plot in (self.loss_plot, self.acc_plot):
+            plot.vb.enableAutoRange(x=False)
         self.acc_plot.setYRange(0, 100, padding=0.03)
         self.acc_plot.vb.setLimits(yMin=-5, yMax=105)
         self.acc_plot.vb.enableAutoRange(y=False)
@@ -98,6 +116,7 @@ class LossPlot(QtWidgets.QWidget):
         """Forget the history and adapt to the task (accuracy only for classification)."""
         self._batch.clear()
         self._epochs.clear()
+        self._steps_per_epoch = math.nan
         self._classification = getattr(context, "task", "regression") != "regression"
         X_test = getattr(context, "X_test_raw", None)
         self._has_test = X_test is not None and len(X_test) > 0
@@ -121,24 +140,26 @@ class LossPlot(QtWidgets.QWidget):
         losses = getattr(snapshot, "losses", None)
         if steps is not None and losses is not None and len(steps):
             self._batch.extend(steps, losses)
-        table = epoch_rows(getattr(snapshot, "epochs", None), _EPOCH_KEYS)
-        if len(table):
-            missing = np.isnan(table[:, 0])
-            if missing.any():
-                table[missing, 0] = self._estimate_steps(table[missing, 1], snapshot)
-            self._epochs.extend(table[:, 0], table[:, 2:])
-        self._refresh()
-
-    # --- internals -----------------------------------------------------------------------
-    @staticmethod
-    def _estimate_steps(epochs: np.ndarray, snapshot: Any) -> np.ndarray:
-        """Where on the step axis an epoch row goes when it does not say (steps per epoch
-        estimated from the snapshot's step and epoch counters)."""
         step = float(getattr(snapshot, "step", 0) or 0)
         epoch = float(getattr(snapshot, "epoch", 0) or 0)
         if epoch > 0 and step > 0:
-            return epochs * (step / epoch)
-        return np.full(len(epochs), step)
+            self._steps_per_epoch = step / epoch
+        table = epoch_rows(getattr(snapshot, "epochs", None), _EPOCH_KEYS)
+        if len(table):
+            self._epochs.extend(table[:, 0], table[:, 1:])
+        self._refresh()
+
+    # --- internals -----------------------------------------------------------------------
+    def _epoch_x(self) -> np.ndarray:
+        """Where the epoch rows go on the step axis: their own "step" when the rows carry
+        one, else epoch × steps per epoch as estimated from the latest snapshot's counters
+        (re-estimated every frame, so early guesses do not stick)."""
+        e = self._epochs
+        x = e.x
+        missing = np.isnan(x)
+        if not missing.any():
+            return x
+        return np.where(missing, e.column(_EPOCH) * self._steps_per_epoch, x)
 
     def _set_symbols(self, on: bool) -> None:
         self._symbols = on
@@ -155,7 +176,7 @@ class LossPlot(QtWidgets.QWidget):
     def _on_log_toggled(self, on: bool) -> None:
         self.loss_plot.setLogMode(y=on)
         self.loss_plot.setLabel("left", "loss (log)" if on else "loss")
-        self.loss_plot.enableAutoRange()
+        self.loss_plot.vb.enableAutoRange(y=True)
         self._refresh()
 
     def _loss_values(self, values: np.ndarray) -> np.ndarray:
@@ -163,37 +184,43 @@ class LossPlot(QtWidgets.QWidget):
 
     def _refresh(self) -> None:
         b, e = self._batch, self._epochs
+        ex = self._epoch_x()
         self.batch_curve.setData(b.x, self._loss_values(b.column(0)))
-        self.train_curve.setData(e.x, self._loss_values(e.column(0)))
+        self.train_curve.setData(ex, self._loss_values(e.column(_TRAIN)))
         if self._has_test:
-            self.test_curve.setData(e.x, self._loss_values(e.column(1)))
+            self.test_curve.setData(ex, self._loss_values(e.column(_TEST)))
         if self._classification:
-            self.train_acc_curve.setData(e.x, 100.0 * e.column(2))
+            self.train_acc_curve.setData(ex, 100.0 * e.column(_TRAIN_ACC))
             if self._has_test:
-                self.test_acc_curve.setData(e.x, 100.0 * e.column(3))
+                self.test_acc_curve.setData(ex, 100.0 * e.column(_TEST_ACC))
+        xs = [v for v in (b.x[:1], b.x[-1:], ex[:1], ex[-1:]) if len(v) and np.isfinite(v[0])]
+        if xs:
+            ends = np.concatenate(xs)
+            follow_x(self.loss_plot, float(ends.min()), float(ends.max()),
+                     linked=[self.acc_plot])
         if self._symbols and e.n > _SYMBOL_LIMIT:
             self._set_symbols(False)
         self._update_status()
 
     def _update_status(self) -> None:
-        """The legends double as the readout: each entry shows its latest value."""
+        """The latest epoch's numbers, coloured like their curves, in the header."""
         row = self._epochs.last()
-        batch = self._batch.last()
-        texts = {"train": "train", "test": "test", "mini-batch": "mini-batch"}
-        if row is not None:
-            texts["train"] = f"train {_fmt(row[0])}{self._acc(row[2])}"
-            texts["test"] = f"test {_fmt(row[1])}{self._acc(row[3])}"
-        if batch is not None:
-            texts["mini-batch"] = f"mini-batch {_fmt(batch[0])}"
-        for _sample, label in self.legend.items:
-            text = texts.get(label.text.split(" ")[0], label.text)
-            if text != label.text:
-                label.setText(text)
+        if row is None:
+            self.status.setText("")
+            return
+        parts = [f"<span style='color:{TRAIN_COLOR}'>train {_fmt(row[_TRAIN])}</span>"]
+        if self._has_test:
+            parts.append(f"<span style='color:{TEST_COLOR}'>test {_fmt(row[_TEST])}</span>")
+        if self._classification:
+            use_test = self._has_test and math.isfinite(row[_TEST_ACC])
+            acc = row[_TEST_ACC] if use_test else row[_TRAIN_ACC]
+            if math.isfinite(acc):
+                parts.append(f"{'test' if use_test else 'train'} acc. {100 * acc:.1f} %")
+        self.status.setText(" · ".join(parts))
 
-    def _acc(self, value: float) -> str:
-        if not self._classification or not math.isfinite(value):
-            return ""
-        return f" ({100 * value:.1f} %)"
+    @property
+    def status_text(self) -> str:
+        return self.status.text()
 
     # --- for tests and export ----------------------------------------------------------------
     @property

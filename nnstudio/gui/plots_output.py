@@ -106,7 +106,7 @@ class OutputView(QtWidgets.QWidget):
         self.legend = pg.LegendItem(colCount=6, labelTextSize="8pt", labelTextColor=TEXT_COLOR,
                                     pen=None, brush=None, verSpacing=-8, horSpacing=4)
         self.legend.setMinimumWidth(10)
-        self.legend.setMaximumHeight(22)
+        self.legend.setMaximumHeight(24)
         self.legend.setSizePolicy(QtWidgets.QSizePolicy.Policy.Maximum,
                                   QtWidgets.QSizePolicy.Policy.Fixed)
         self.graphics.addItem(self.legend, row=0, col=0)

@@ -13,7 +13,7 @@ from typing import Any
 
 import pyqtgraph as pg
 import pyqtgraph.exporters  # noqa: F401  (registers pg.exporters)
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtSvg, QtWidgets
 
 from nnstudio.engine.errors import NNStudioError
 from nnstudio.engine.fileio import atomic_write_bytes
@@ -112,11 +112,7 @@ class PlotsPanel(QtWidgets.QWidget):
             buffer.close()
             payload = bytes(data.data())
         elif suffix == ".svg":
-            exporter = pg.exporters.SVGExporter(item)
-            exporter.parameters()["background"] = pg.mkColor("w")
-            payload = exporter.export(toBytes=True)
-            if isinstance(payload, str):
-                payload = payload.encode("utf-8")
+            payload = _render_svg(item, name)
         else:
             raise NNStudioError(f"{path}: unsupported image type '{path.suffix or '(none)'}' "
                                 "(use .png or .svg)")
@@ -175,11 +171,9 @@ class PlotsPanel(QtWidgets.QWidget):
             container = QtWidgets.QSplitter(orientation)
             for pane in panes:
                 container.addWidget(pane)
-            if mode == ROW:
-                weights = {self.loss: 4, self.gradients: 5, self.activations: 4,
-                           self.output_view: 4}
-                for i, pane in enumerate(panes):
-                    container.setStretchFactor(i, weights[pane])
+            for i, pane in enumerate(panes):
+                grow = (pane is self.gradients) if mode == ROW else (pane is self.activations)
+                container.setStretchFactor(i, 5 if grow else 4)
         for splitter in container.findChildren(QtWidgets.QSplitter) + (
                 [container] if isinstance(container, QtWidgets.QSplitter) else []):
             splitter.setChildrenCollapsible(False)
@@ -189,7 +183,35 @@ class PlotsPanel(QtWidgets.QWidget):
         if old is not None:
             self._layout.removeWidget(old)
             old.deleteLater()
-        if mode == ROW and isinstance(container, QtWidgets.QSplitter):
-            total = max(self.width(), 1)
-            weights = [5 if pane is self.gradients else 4 for pane in panes]
+        if mode in (ROW, COLUMN) and isinstance(container, QtWidgets.QSplitter):
+            # the gradient plot (curves + bars) wants more width, the activation rows height
+            if mode == ROW:
+                total = max(self.width(), 1)
+                weights = [5 if pane is self.gradients else 4 for pane in panes]
+            else:
+                total = max(self.height(), 1)
+                weights = [4 if pane is self.activations else 3 for pane in panes]
             container.setSizes([int(total * wt / sum(weights)) for wt in weights])
+
+
+def _render_svg(item: Any, title: str) -> bytes:
+    """The item as vector SVG, drawn by Qt's SVG generator. (pyqtgraph's SVGExporter cannot
+    parse the path data Qt 6.12 writes and fails with "not enough values to unpack".)"""
+    rect = item.sceneBoundingRect()
+    width, height = max(1, round(rect.width())), max(1, round(rect.height()))
+    data = QtCore.QByteArray()
+    buffer = QtCore.QBuffer(data)
+    buffer.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
+    generator = QtSvg.QSvgGenerator()
+    generator.setOutputDevice(buffer)
+    generator.setSize(QtCore.QSize(width, height))
+    generator.setViewBox(QtCore.QRect(0, 0, width, height))
+    generator.setTitle(f"nnstudio - {title}")
+    painter = QtGui.QPainter(generator)
+    try:
+        painter.fillRect(QtCore.QRectF(0, 0, width, height), QtGui.QColor("white"))
+        item.scene().render(painter, QtCore.QRectF(0, 0, width, height), rect)
+    finally:
+        painter.end()
+    buffer.close()
+    return bytes(data.data())

@@ -16,7 +16,7 @@ import numpy as np
 
 from nnstudio.engine import experiment as experiment_api
 from nnstudio.engine import grids
-from nnstudio.engine.datasets import BUILTIN_DATASETS
+from nnstudio.engine.datasets import BUILTIN_DATASETS, PLAYGROUND_EXTENT
 from nnstudio.engine.network import Network
 from nnstudio.engine.training import Trainer
 from nnstudio.gui.snapshot import PlotContext, layer_names
@@ -61,7 +61,8 @@ def plot_extent(exp: Any, prepared: Any) -> tuple[float, float, float, float] | 
     """The raw input plane the output heatmap covers (None unless there are 2 raw columns).
 
     Uses ``PreparedData.extent`` when the engine provides it; otherwise a built-in data
-    set's own extent, else the data's bounding box with a 10 % margin.
+    set's own extent, else the data's bounding box with a 10 % margin (for painted points
+    at least the (−6, 6) square they are painted on).
     """
     extent = getattr(prepared, "extent", None)
     if extent is not None:
@@ -76,16 +77,26 @@ def plot_extent(exp: Any, prepared: Any) -> tuple[float, float, float, float] | 
     lo, hi = X.min(axis=0), X.max(axis=0)
     span = np.where(hi > lo, hi - lo, 1.0)
     lo, hi = lo - 0.1 * span, hi + 0.1 * span
+    if exp.data.source == "painted":  # the canvas stays put while points are painted
+        lo = np.minimum(lo, PLAYGROUND_EXTENT[::2])
+        hi = np.maximum(hi, PLAYGROUND_EXTENT[1::2])
     return float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1])
 
 
 def build_session(exp: Any, base_dir: str | Path | None = None, seed: int | None = None,
-                  show_test: bool = True) -> Session:
-    """Prepare the experiment's data and build its network and trainer (raises NNStudioError)."""
+                  show_test: bool = True, standardizer: Any = None,
+                  weights: list | None = None) -> Session:
+    """Prepare the experiment's data and build its network and trainer (raises NNStudioError).
+
+    ``standardizer`` (e.g. a model file's) is used instead of fitting one on the training
+    rows; ``weights`` (``[(W, b), ...]``, e.g. a model file's) replace the initial weights.
+    """
     exp = copy.deepcopy(exp)
-    prepared = experiment_api.prepare_data(exp, base_dir=base_dir)
+    prepared = experiment_api.prepare_data(exp, base_dir=base_dir, standardizer=standardizer)
     seed = _seed_of(exp) if seed is None else int(seed)
     network = experiment_api.build_network(exp, prepared, seed=seed)
+    if weights is not None:
+        network.set_weights(weights)
     trainer = experiment_api.build_trainer(exp, prepared, network)
     X_train_raw = np.asarray(prepared.X_train_raw, dtype=float)
     X_test_raw = prepared.X_test_raw

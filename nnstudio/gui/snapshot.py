@@ -41,6 +41,13 @@ class Snapshot:
     fresh: bool = False
     #: which reset/replace this snapshot belongs to (the GUI drops older generations)
     generation: int = 0
+    #: NEW weight copies since the previous snapshot, taken when training began (epoch 0)
+    #: and at every epoch boundary: (epoch, step, flat params copy, metrics) - the timeline
+    epoch_params: list[tuple[int, int, np.ndarray, dict[str, float]]] = \
+        field(default_factory=list)
+    #: per-layer histograms ``{kind: (edges (L, bins+1), counts (L, bins))}`` of the
+    #: weights, activations and gradients now (a few times a second; None in between)
+    histograms: dict[str, tuple[np.ndarray, np.ndarray]] | None = None
 
     @property
     def last_loss(self) -> float | None:
@@ -89,4 +96,6 @@ def merge_snapshots(older: Snapshot | None, newer: Snapshot) -> Snapshot:
         grads=grads,
         epochs=list(older.epochs) + list(newer.epochs),
         fresh=older.fresh or newer.fresh,
+        epoch_params=list(older.epoch_params) + list(newer.epoch_params),
+        histograms=newer.histograms if newer.histograms is not None else older.histograms,
     )

@@ -67,6 +67,7 @@ def _label(text: str, buddy: QWidget) -> QLabel:
     label = QLabel(text)
     label.setBuddy(buddy)
     label.setObjectName("muted")
+    label.setToolTip(buddy.toolTip())  # the label explains the same control
     return label
 
 
@@ -217,6 +218,7 @@ class TrainingBar(QToolBar):
         self.stop_spin.setKeyboardTracking(False)
         self.stop_spin.setFixedWidth(72)
         self.stop_spin.setGroupSeparatorShown(True)
+        self.stop_spin.setToolTip("The epoch at which training pauses by itself")
         self.stop_check.toggled.connect(self._on_stop_after)
         self.stop_spin.valueChanged.connect(self._on_stop_after)
 

@@ -27,6 +27,8 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 from threadpoolctl import threadpool_limits
 
 from nnstudio.engine import grids
+from nnstudio.engine.errors import NNStudioError
+from nnstudio.engine.histograms import all_histograms
 from nnstudio.engine.training import ActivationStats, StepReport, Trainer, activation_stats
 from nnstudio.gui import qtfix
 from nnstudio.gui.session import Session
@@ -40,6 +42,11 @@ GUI_SHARE = 0.25  # while training, the GUI's frames may take at most this share
 OUTPUT_RESOLUTION = 100
 NEURON_RESOLUTION = 24
 MAX_PENDING_SAMPLES = 200_000  # per-step samples kept while the GUI is not listening
+MAX_PENDING_PARAMS = 128  # epoch-boundary weight copies kept between two snapshots
+HISTOGRAM_INTERVAL = 0.25  # seconds between histograms while training
+HISTOGRAM_BINS = 30
+HISTOGRAM_ROWS = 256  # training rows whose activations the histograms count
+METRIC_KEYS = ("train_loss", "test_loss", "train_accuracy", "test_accuracy")
 
 qtfix.install()  # the worker emits many signals: PySide6 6.12 on Python < 3.12 needs it
 
@@ -65,6 +72,7 @@ class TrainingWorker(QObject):
     running_changed = Signal(bool)
     limit_reached = Signal(int)  # "stop after N epochs" reached N
     error = Signal(str)  # a command or step failed; training is paused
+    rendered = Signal(object)  # (request id, Snapshot | None): see render()
     _wake = Signal()
 
     def __init__(self, session: Session, generation: int = 0,
@@ -95,6 +103,11 @@ class TrainingWorker(QObject):
         self._pending_since: float | None = None  # time of the unacknowledged snapshot
         self._rate_marks: deque[tuple[float, int]] = deque(maxlen=64)
         self._fresh = True
+        # weight copies for the timeline since the last snapshot (see Snapshot.epoch_params)
+        self._epoch_params: list[tuple[int, int, np.ndarray, dict[str, float]]] = []
+        self._need_initial_params = True
+        self._histograms_on = True
+        self._next_histogram_at = 0.0
         self._wake.connect(self._on_wake)
 
     # --- GUI side: thread-safe commands ---------------------------------------------------
@@ -142,6 +155,31 @@ class TrainingWorker(QObject):
 
     def set_bias(self, layer: int, j: int, value: float) -> None:
         self._send("bias", int(layer), int(j), float(value))
+
+    def set_weights(self, weights: list[tuple[np.ndarray, np.ndarray]]) -> None:
+        """Set every layer's W and b (e.g. after the inspector's SGD step); copies are sent."""
+        self._send("weights", [(np.array(W, dtype=float), np.array(b, dtype=float))
+                               for W, b in weights])
+
+    def render(self, request: int, params: np.ndarray) -> None:
+        """Compute the views (output picture, neuron images, weights) for another flat
+        parameter vector of the same network, e.g. a timeline snapshot, without changing the
+        network; ``rendered`` answers with ``(request, Snapshot)``."""
+        self._send("render", int(request), np.array(params, dtype=float))
+
+    def rewind(self, generation: int, params: np.ndarray, epoch: int, step: int,
+               history: list[dict[str, float]], steps: Any = (), losses: Any = (),
+               grads: Any = ()) -> None:
+        """Go back to an earlier moment of the run and train on from there: the weights
+        ``params``, the epoch and step counters, the per-epoch ``history`` rows up to it and,
+        for the plots, the per-step samples up to it. The optimizer starts fresh."""
+        self._send("rewind", int(generation), np.array(params, dtype=float), int(epoch),
+                   int(step), [dict(row) for row in history], np.array(steps, dtype=np.int64),
+                   np.array(losses, dtype=float), np.array(grads, dtype=float))
+
+    def set_histograms(self, on: bool) -> None:
+        """Attach per-layer histograms to snapshots (a few times a second) or not."""
+        self._send("histograms", bool(on))
 
     def set_stop_after(self, epochs: int | None) -> None:
         """Pause when the epoch count reaches ``epochs`` (None: train until paused)."""
@@ -213,6 +251,7 @@ class TrainingWorker(QObject):
             self._until_epoch_end = False
             self._set_running(False)
             if self._check_not_diverged():
+                self._log_initial_params()
                 self._record(trainer.step(collect_activations=True))
                 self._after_manual_step()
         elif name == "step_epoch":
@@ -241,6 +280,15 @@ class TrainingWorker(QObject):
         elif name == "bias":
             network.set_bias(*args)
             self._after_edit()
+        elif name == "weights":
+            network.set_weights(args[0])
+            self._after_edit()
+        elif name == "render":
+            self._render(args[0], args[1])
+        elif name == "rewind":
+            self._rewind(*args)
+        elif name == "histograms":
+            self._histograms_on = bool(args[0])
         elif name == "stop_after":
             self._stop_after = None if args[0] is None else int(args[0])
         elif name == "snapshot":
@@ -299,6 +347,9 @@ class TrainingWorker(QObject):
         self._last_act = None
         self._rate_marks.clear()
         self._fresh = True
+        self._epoch_params = []
+        self._need_initial_params = True
+        self._next_histogram_at = 0.0
 
     def _reset(self, generation: int, seed: int | None) -> None:
         session = self._session
@@ -339,6 +390,7 @@ class TrainingWorker(QObject):
         commands = self._commands
         now = time.perf_counter()
         deadline = now + self._chunk_seconds
+        self._log_initial_params()
         try:
             while True:
                 due = self._snapshot_due(now)
@@ -406,10 +458,72 @@ class TrainingWorker(QObject):
         self._grads.append(report.grad_mean_abs)
         if report.act is not None:
             self._last_act = report.act
+        if report.epoch_end:
+            self._log_params()
         if len(self._steps) > MAX_PENDING_SAMPLES:  # nobody is listening: keep every 2nd
             self._steps = self._steps[1::2]
             self._losses = self._losses[1::2]
             self._grads = self._grads[1::2]
+
+    # --- the timeline's weight copies, rendering and rewinding -----------------------------
+    def _log_initial_params(self) -> None:
+        """The weights when training begins (epoch 0, or where a rewind left off)."""
+        if self._need_initial_params:
+            self._need_initial_params = False
+            self._log_params()
+
+    def _log_params(self) -> None:
+        trainer, network = self._session.trainer, self._session.network
+        row = trainer.history[-1] if trainer.history else {}
+        metrics = {k: float(row[k]) for k in METRIC_KEYS
+                   if isinstance(row.get(k), (int, float)) and math.isfinite(row[k])}
+        log = self._epoch_params
+        log.append((trainer.epoch, trainer.step_count, network.params.copy(), metrics))
+        if len(log) > MAX_PENDING_PARAMS:  # the GUI is not keeping up: keep every other one
+            last = log[-1]
+            del log[1::2]
+            if log[-1] is not last:
+                log.append(last)
+
+    def _render(self, request: int, params: np.ndarray) -> None:
+        session = self._session
+        if params.shape != session.network.params.shape:
+            self.rendered.emit((request, None))  # from another network: nothing to show
+            return
+        display = session.network.copy()
+        np.copyto(display.params, params)
+        snap = Snapshot(step=session.trainer.step_count, epoch=session.trainer.epoch,
+                        weights=display.get_weights(), generation=self._generation)
+        with np.errstate(all="ignore"):
+            self._add_views(snap, session, display)
+        self.rendered.emit((request, snap))
+
+    def _rewind(self, generation: int, params: np.ndarray, epoch: int, step: int,
+                history: list[dict[str, float]], steps: np.ndarray, losses: np.ndarray,
+                grads: np.ndarray) -> None:
+        session = self._session
+        network = session.network
+        if params.shape != network.params.shape:
+            raise NNStudioError(f"these weights have {params.size} parameters but the network "
+                                f"has {network.params.size}; they belong to another network")
+        np.copyto(network.params, params)
+        old = session.trainer
+        trainer = Trainer(network, old.X_train, old.Y_train, old.X_test, old.Y_test,
+                          copy.deepcopy(old.config))
+        trainer.epoch, trainer.step_count = int(epoch), int(step)
+        trainer.history = [dict(row) for row in history]
+        session.trainer = trainer
+        self._generation = generation
+        self._restart_counters()
+        n_layers = network.n_layers
+        if len(steps) and grads.ndim == 2 and grads.shape == (len(steps), n_layers) \
+                and len(losses) == len(steps):
+            self._steps = [int(s) for s in steps]
+            self._losses = [float(v) for v in losses]
+            self._grads = list(grads)
+        self._until_epoch_end = False
+        self._set_running(False)
+        self._emit_snapshot()
 
     def _on_diverged(self, message: str) -> None:
         self._until_epoch_end = False
@@ -464,14 +578,22 @@ class TrainingWorker(QObject):
             running=self._running, steps=steps, losses=losses, grads=grads, epochs=epochs,
             act=act, weights=network.get_weights(), diverged=trainer.diverged,
             metrics=metrics, fresh=self._fresh, generation=self._generation,
+            epoch_params=self._epoch_params,
         )
+        self._epoch_params = []
         self._fresh = False
+        if self._histograms_on and (not self._running or now >= self._next_histogram_at):
+            self._next_histogram_at = now + HISTOGRAM_INTERVAL
+            with np.errstate(all="ignore"):
+                snap.histograms = all_histograms(network, HISTOGRAM_BINS,
+                                                 X=trainer.X_train[:HISTOGRAM_ROWS])
         self._add_views(snap, session)
         return snap
 
-    def _add_views(self, snap: Snapshot, session: Session) -> None:
-        """The output picture for the current weights (grids are computed here, not in the GUI)."""
-        network = session.network
+    def _add_views(self, snap: Snapshot, session: Session, network: Any = None) -> None:
+        """The output picture for the current weights (grids are computed here, not in the
+        GUI); ``network``: another network than the session's (e.g. a timeline moment)."""
+        network = session.network if network is None else network
         if not np.isfinite(network.params).all():
             return  # diverged weights: nothing meaningful to draw
         transform = session.prepared.transform

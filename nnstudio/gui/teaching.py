@@ -1,0 +1,559 @@
+"""The teaching tools wired into the main window: lessons, the backpropagation inspector,
+run comparison, the weight timeline, histograms, painted data and the closed-form baseline.
+
+:class:`Teaching` builds the docks (tabbed together on the right, hidden until opened from
+the menus), the timeline bar (bottom) and the paint tool bar, adds the menu entries, and
+connects everything to the window and its training worker:
+
+- the worker's snapshots feed the run recorder (the "Compare runs" store), the weight
+  timeline (``Snapshot.epoch_params``), the histograms (``Snapshot.histograms``), the
+  lesson's task check (per-epoch rows) and the baseline's network loss;
+- scrubbing the timeline asks the worker to render that moment (``worker.render``) and
+  shows the answer in the network and output views; "Resume from here" rewinds the worker;
+- the inspector explains a copy of the network and sends its SGD step back as
+  ``worker.set_weights``; lists of comparison runs train in a background thread.
+
+The GUI thread never trains and never touches the worker's network.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QObject, Qt, Slot
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QMenu, QToolBar, QVBoxLayout, QWidget
+
+from nnstudio.engine.errors import NNStudioError
+from nnstudio.engine.network import Network
+from nnstudio.engine.runs import RunStore, comparison_presets
+from nnstudio.engine.timeline import WeightTimeline
+from nnstudio.gui import style
+from nnstudio.gui.baseline_view import BaselineView
+from nnstudio.gui.compare_view import CompareView
+from nnstudio.gui.histogram_view import HistogramView
+from nnstudio.gui.lesson_panel import LessonPanel
+from nnstudio.gui.snapshot import Snapshot
+from nnstudio.gui.teaching_inspect import InspectorPanel
+from nnstudio.gui.teaching_locks import ControlLocks
+from nnstudio.gui.teaching_paint import PaintMode
+from nnstudio.gui.teaching_runs import BatchProgress, BatchRunner, RunRecorder
+from nnstudio.gui.timeline_bar import TimelineBar
+
+DOCK_WIDTH = 470  # the teaching docks' width when first opened (the window is 1280 wide)
+CURVE_POINTS = 200  # points of the closed-form line drawn over 1-D regression data
+
+
+class Teaching(QObject):
+    """The teaching tools of one :class:`MainWindow` (see the module docs)."""
+
+    def __init__(self, win: Any) -> None:
+        super().__init__(win)
+        self.win = win
+        self._worker: Any = None
+        self._generation: int | None = None
+        self._prepared: Any = None
+        self._context: Any = None
+        self._x_range: tuple[float, float] | None = None
+        self._frozen: set[str] = set()  # why the live pictures are held ("scrub", "paint")
+        self._last_live: Snapshot | None = None
+        self._render_request = 0
+        self._keep_timeline: int | None = None  # generation a resume continues
+        self._lesson_rows: list[dict[str, float]] = []
+        self._sized: set[str] = set()
+        #: the weights the network view shows (live, or a timeline moment)
+        self.shown_weights: list[tuple[np.ndarray, np.ndarray]] | None = None
+
+        self.store = RunStore()
+        self.recorder = RunRecorder(self.store, win.current_experiment)
+        self.runner = BatchRunner()
+        self.timeline = WeightTimeline()
+        self.locks = ControlLocks(win)
+
+        self.lesson_panel = LessonPanel()
+        self.inspector = InspectorPanel()
+        self.compare = CompareView()
+        self.compare.set_store(self.store)
+        self.batch_progress = BatchProgress(self.runner)
+        self.histograms = HistogramView()
+        self.baseline = BaselineView()
+        self.timeline_bar = TimelineBar()
+        self.timeline_bar.set_timeline(self.timeline)
+        self.baseline_curve = pg.PlotDataItem(
+            pen=pg.mkPen(style.ACCENT, width=2, style=Qt.PenStyle.DashLine))
+        self.baseline_curve.setZValue(9)
+
+        compare_box = QWidget()
+        box = QVBoxLayout(compare_box)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(0)
+        box.addWidget(self.compare, 1)
+        box.addWidget(self.batch_progress)
+
+        self.lesson_dock = self._dock("Lesson", "lessonDock", self.lesson_panel)
+        self.inspector_dock = self._dock("Backprop inspector", "inspectorDock", self.inspector)
+        self.compare_dock = self._dock("Compare runs", "compareDock", compare_box)
+        self.histogram_dock = self._dock("Histograms", "histogramDock", self.histograms)
+        self.baseline_dock = self._dock("Baseline", "baselineDock", self.baseline)
+        self.docks = [self.lesson_dock, self.inspector_dock, self.compare_dock,
+                      self.histogram_dock, self.baseline_dock]
+        for dock in self.docks[1:]:
+            win.tabifyDockWidget(self.docks[0], dock)
+        win.setTabPosition(Qt.DockWidgetArea.RightDockWidgetArea,
+                           win.tabPosition(Qt.DockWidgetArea.LeftDockWidgetArea))
+        for dock in self.docks:
+            dock.hide()
+
+        self.timeline_toolbar = QToolBar("Timeline", win)
+        self.timeline_toolbar.setObjectName("timelineToolBar")
+        self.timeline_toolbar.setMovable(False)
+        self.timeline_toolbar.setFloatable(False)
+        self.timeline_toolbar.addWidget(self.timeline_bar)
+        win.addToolBar(Qt.ToolBarArea.BottomToolBarArea, self.timeline_toolbar)
+
+        self.paint = PaintMode(win, lambda on: self._freeze("paint", on))
+
+        self._build_menus()
+        self._connect()
+
+    # --- construction -------------------------------------------------------------------------
+    def _dock(self, title: str, name: str, widget: QWidget) -> QDockWidget:
+        dock = QDockWidget(title, self.win)
+        dock.setObjectName(name)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                         | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        dock.setWidget(widget)
+        dock.hide()  # before the window's layout counts it: hidden until opened
+        self.win.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        dock.visibilityChanged.connect(lambda visible, d=dock: self._dock_shown(d, visible))
+        return dock
+
+    def _build_menus(self) -> None:
+        win = self.win
+        bar = win.menuBar()
+        help_action = next((a for a in bar.actions() if a.text().replace("&", "") == "Help"),
+                           None)
+        presets_action = getattr(getattr(win, "presets_menu", None), "menuAction", None)
+
+        # Data: painting
+        self.data_menu = QMenu("&Data", win)
+        self.paint_action = QAction("&Paint your own data…", win)
+        self.paint_action.setShortcut(QKeySequence("Ctrl+Shift+P"))
+        self.paint_action.setStatusTip("Click, drag or spray points of each class (or value) "
+                                       "on the output plot and train on them.")
+        self.paint_action.triggered.connect(lambda _=False: self.start_painting())
+        self.data_menu.addAction(self.paint_action)
+        self.data_menu.addAction(self._toggle(self.baseline_dock,
+                                              "Closed-form &baseline (regression)"))
+        win.dataset_lock_actions = [self.paint_action]
+        if presets_action is not None:
+            bar.insertMenu(presets_action(), self.data_menu)
+        else:
+            bar.addMenu(self.data_menu)
+
+        # Presets: the classic comparisons
+        presets = getattr(win, "presets_menu", None)
+        if presets is not None:
+            presets.addSeparator()
+            try:
+                comparisons = comparison_presets()
+            except (NNStudioError, OSError):
+                comparisons = []
+            for comparison in comparisons:
+                action = presets.addAction(f"Compare: {comparison.title}")
+                action.setToolTip(comparison.description)
+                action.setStatusTip(comparison.description[:160])
+                action.triggered.connect(
+                    lambda _=False, c=comparison: self.compare_runs(list(c.experiments)))
+
+        # Lessons
+        self.lessons_menu = QMenu("&Lessons", win)
+        self.lessons_menu.setToolTipsVisible(True)
+        for number, lesson in enumerate(self.lesson_panel.lessons, start=1):
+            action = self.lessons_menu.addAction(f"{number}. {lesson.title}")
+            action.setToolTip(lesson.summary)
+            action.setStatusTip(lesson.summary)
+            action.triggered.connect(lambda _=False, key=lesson.id: self.open_lesson(key))
+        if not self.lesson_panel.lessons:
+            self.lessons_menu.addAction("(no lessons found)").setEnabled(False)
+        self.lessons_menu.addSeparator()
+        self.close_lesson_action = self.lessons_menu.addAction("&Close the lesson")
+        self.close_lesson_action.setStatusTip("Leave the lesson and unlock every control.")
+        self.close_lesson_action.triggered.connect(
+            lambda _=False: self.lesson_panel.close_lesson())
+        self.close_lesson_action.setEnabled(False)
+        if help_action is not None:
+            bar.insertMenu(help_action, self.lessons_menu)
+        else:
+            bar.addMenu(self.lessons_menu)
+
+        # View: the tools
+        view = next((a.menu() for a in bar.actions()
+                     if a.text().replace("&", "") == "View" and a.menu() is not None), None)
+        if view is None:
+            view = QMenu("&View", win)
+            bar.insertMenu(self.lessons_menu.menuAction(), view)
+        view.addSeparator()
+        self.view_actions = {
+            "lesson": self._toggle(self.lesson_dock, "&Lesson"),
+            "inspector": self._toggle(self.inspector_dock, "&Backpropagation inspector",
+                                      QKeySequence("Ctrl+Shift+B")),
+            "compare": self._toggle(self.compare_dock, "&Compare runs",
+                                    QKeySequence("Ctrl+Shift+C")),
+            "histograms": self._toggle(self.histogram_dock, "&Histograms",
+                                       QKeySequence("Ctrl+Shift+H")),
+            "baseline": self._toggle(self.baseline_dock, "Closed-form &baseline"),
+        }
+        for action in self.view_actions.values():
+            view.addAction(action)
+        timeline = self.timeline_toolbar.toggleViewAction()
+        timeline.setText("&Timeline")
+        view.addAction(timeline)
+
+    def _toggle(self, dock: QDockWidget, text: str, shortcut: QKeySequence | None = None
+                ) -> QAction:
+        action = QAction(text, self.win)
+        action.setCheckable(True)
+        if shortcut is not None:
+            action.setShortcut(shortcut)
+        action.triggered.connect(lambda checked, d=dock: self.show_dock(d) if checked
+                                 else d.hide())
+        dock.visibilityChanged.connect(lambda _v, a=action, d=dock: a.setChecked(
+            not d.isHidden()))
+        return action
+
+    def _connect(self) -> None:
+        win = self.win
+        win.session_installed.connect(self._on_session)
+        win.output_view.train_points.sigClicked.connect(self._on_point_clicked)
+        lp = self.lesson_panel
+        lp.open_experiment.connect(self._open_lesson_experiment)
+        lp.lock_controls.connect(self.locks.set_locked)
+        lp.lesson_changed.connect(self._on_lesson_changed)
+        lp.closed.connect(self.lesson_dock.hide)
+        ins = self.inspector
+        ins.sample_requested.connect(self.inspect)
+        ins.refresh_requested.connect(lambda: self.inspect(self.inspector.index))
+        ins.apply_step_requested.connect(self._apply_step)
+        cv = self.compare
+        cv.run_requested.connect(self._run_now)
+        cv.runs_requested.connect(self.compare_runs)
+        cv.open_requested.connect(lambda exp: win.open_experiment(exp))
+        self.runner.run_done.connect(self._on_background_run)
+        self.runner.failed.connect(self._on_background_failure)
+        self.runner.idle.connect(self._on_runner_idle)
+        tb = self.timeline_bar
+        tb.scrubbed.connect(self._on_scrubbed)
+        tb.present_requested.connect(self._on_present)
+        tb.resume_requested.connect(self.resume_from)
+        self.baseline.fit_changed.connect(lambda _fit: self._update_baseline_curve())
+
+    def shutdown(self) -> None:
+        """The window closes: end the current run's record, stop background runs."""
+        self.recorder.close("stopped")
+        self.runner.shutdown()
+
+    # --- docks and menus ------------------------------------------------------------------------
+    def show_dock(self, dock: QDockWidget) -> None:
+        """Open a teaching dock (tabbed with the others on the right) and bring it forward."""
+        first = dock.objectName() not in self._sized and all(d.isHidden() for d in self.docks)
+        dock.show()
+        dock.raise_()
+        if first and not dock.isFloating():
+            self.win.resizeDocks([dock], [DOCK_WIDTH], Qt.Orientation.Horizontal)
+        self._sized.add(dock.objectName())
+
+    def _dock_shown(self, dock: QDockWidget, visible: bool) -> None:
+        if dock is self.baseline_dock:
+            self._update_baseline_curve()
+        if dock is self.inspector_dock and visible and self.inspector.index is not None:
+            self._refresh_inspector_if_stale()
+
+    # --- sessions and snapshots -----------------------------------------------------------------
+    @Slot(object)
+    def _on_session(self, session: Any) -> None:
+        """A new session (data, network) was installed in the window and its worker."""
+        if self._worker is None and self.win.worker is not None:
+            self._worker = self.win.worker
+            self._worker.snapshot.connect(self._on_snapshot)
+            self._worker.rendered.connect(self._on_rendered)
+            self._worker.limit_reached.connect(self.recorder.on_limit_reached)
+        self._prepared, self._context = session.prepared, session.context
+        self._x_range = session.x_range
+        self.inspector.set_data(session.prepared, session.context)
+        self.inspector.set_learning_rate(session.experiment.training.learning_rate)
+        self.compare.set_base_experiment(self.win.current_experiment())
+        self._set_baseline_data(session)
+        self.paint.on_session(session)
+        self.locks.apply()
+
+    @Slot(object)
+    def _on_snapshot(self, snap: Snapshot) -> None:
+        if snap.generation != self.win._generation:
+            return  # from before a reset or a new network (the window drops it too)
+        self._last_live = snap
+        if snap.generation != self._generation:
+            self._new_generation(snap.generation)
+        self.recorder.on_snapshot(snap)
+        for epoch, step, params, metrics in snap.epoch_params:
+            try:
+                self.timeline.add(epoch, step, params, metrics)
+            except NNStudioError:
+                self.timeline.clear()  # another network's weights: start over
+                self.timeline.add(epoch, step, params, metrics)
+        if snap.histograms is not None:
+            self.histograms.append(snap.step, snap.histograms)
+        if snap.epochs:
+            self._lesson_rows.extend(snap.epochs)
+            if self.lesson_panel.current_lesson() is not None:
+                grads = [float(v) for v in snap.grads[-1]] if len(snap.grads) else None
+                self.lesson_panel.update_progress(self._lesson_rows, grads)
+        if snap.metrics:
+            self.baseline.set_network_loss(snap.metrics.get("train_loss"),
+                                           snap.metrics.get("test_loss"))
+        if not self._frozen:
+            self.shown_weights = snap.weights
+            if not snap.running and self.inspector.index is not None:
+                self._refresh_inspector_if_stale()
+
+    def _new_generation(self, generation: int) -> None:
+        """A reset, a new network or a resume: the per-run views start over."""
+        self._generation = generation
+        self._lesson_rows = []
+        if self._keep_timeline != generation:
+            self.timeline.clear()
+            self.timeline_bar.show_present()
+            self._freeze("scrub", False)
+        self._keep_timeline = None
+        context = self.win.session_context
+        if context is not None:
+            self.histograms.reset(context.layer_names, context.activations)
+        self._update_baseline_curve()
+        self.locks.apply()
+
+    def _freeze(self, reason: str, on: bool) -> None:
+        """Hold (or release) the live pictures of the network and output views."""
+        was = bool(self._frozen)
+        if on:
+            self._frozen.add(reason)
+        else:
+            self._frozen.discard(reason)
+        self.win.live_view_frozen = bool(self._frozen)
+        if was and not self._frozen:
+            snap = self._last_live
+            if snap is not None and snap.generation == self.win._generation:
+                self._draw(snap)
+                self.shown_weights = snap.weights
+            elif self.win.worker is not None:
+                self.win.worker.request_snapshot()
+
+    def _draw(self, snap: Snapshot) -> None:
+        """Show ``snap``'s weights and pictures in the network and output views."""
+        win = self.win
+        if snap.weights:
+            win.network_view.update_weights(snap.weights)
+        if snap.neuron_images is not None:
+            win.network_view.update_neuron_images(snap.neuron_images)
+        win.output_view.append(snap)
+
+    # --- timeline -------------------------------------------------------------------------------
+    def _on_scrubbed(self, moment: Any) -> None:
+        if moment is None or self.win.worker is None:
+            return
+        self._freeze("scrub", True)
+        self._render_request += 1
+        self.win.worker.render(self._render_request, moment.params)
+
+    @Slot(object)
+    def _on_rendered(self, answer: tuple[int, Snapshot | None]) -> None:
+        request, snap = answer
+        if request != self._render_request or "scrub" not in self._frozen or snap is None:
+            return
+        self._draw(snap)
+        self.shown_weights = snap.weights
+
+    def _on_present(self) -> None:
+        self._freeze("scrub", False)
+
+    def resume_from(self, moment: Any) -> None:
+        """Make an earlier moment the present: the worker goes back to its weights, epoch
+        and history, the later snapshots are dropped, and training goes on from there."""
+        win = self.win
+        if win.worker is None or moment is None:
+            return
+        old = self.recorder.current
+        branch = self.recorder.branch(moment.epoch)
+        rows: list[dict[str, float]] = []
+        steps = losses = grads = np.zeros(0)
+        if old is not None:
+            rows = [dict(r) for r in old.history if r.get("epoch", 0) <= moment.epoch]
+            keep = old.steps <= moment.step
+            steps, losses = old.steps[keep], old.losses[keep]
+            grads = old.grads[keep] if len(old.grads) == len(old.steps) else np.zeros(0)
+        self.timeline.truncate_after(moment.epoch)
+        win.reset_training()
+        generation = win._generation
+        self._keep_timeline = generation
+        if branch is not None:
+            self.recorder.adopt(branch, generation)  # the rewind's snapshot refills it
+        self._freeze("scrub", False)
+        win.worker.rewind(generation, moment.params, moment.epoch, moment.step, rows,
+                          steps, losses, grads)
+
+    # --- lessons --------------------------------------------------------------------------------
+    def open_lesson(self, lesson_id: str) -> None:
+        """Open a lesson: its text in the Lesson dock, its experiment, its locks."""
+        self.show_dock(self.lesson_dock)
+        try:
+            self.lesson_panel.set_lesson(lesson_id)
+        except NNStudioError as exc:
+            self.win.banner.show_message("Cannot open the lesson", str(exc), kind="error")
+
+    def _open_lesson_experiment(self, exp: Any) -> None:
+        if self.paint.active:
+            self.paint.finish()
+        self.win.open_experiment(exp, None)
+        self.win.lesson.hide()  # the lesson dock explains it
+        self.locks.apply()
+
+    def _on_lesson_changed(self, lesson_id: str) -> None:
+        self.close_lesson_action.setEnabled(bool(lesson_id))
+        if lesson_id:
+            self.show_dock(self.lesson_dock)
+
+    # --- inspector ------------------------------------------------------------------------------
+    def _on_point_clicked(self, _item: Any, points: Any, *_: Any) -> None:
+        if self.paint.active or not len(points):
+            return
+        self.inspect(int(points[0].index()))
+
+    def inspect(self, index: int | None) -> bool:
+        """Explain training row ``index`` in the inspector with the weights shown now."""
+        win = self.win
+        weights = self.shown_weights or win._latest_weights
+        if index is None or win.spec is None or not weights:
+            return False
+        network = Network(win.spec.copy(), seed=0)
+        try:
+            network.set_weights(weights)
+        except (NNStudioError, ValueError):
+            return False  # weights of a network that was just replaced
+        if "scrub" in self._frozen and self.timeline_bar.current_snapshot() is not None:
+            where = f"of epoch {self.timeline_bar.current_snapshot().epoch} (from the timeline)"
+        else:
+            snap = self._last_live
+            where = "" if snap is None else f"of epoch {snap.epoch:,}, step {snap.step:,}"
+        ok = self.inspector.inspect(index, network, where)
+        self.show_dock(self.inspector_dock)
+        return ok
+
+    def _refresh_inspector_if_stale(self) -> None:
+        """Re-explain the sample when the weights changed (not after the inspector's own step)."""
+        if self.inspector_dock.isHidden() or "scrub" in self._frozen:
+            return
+        current = self.inspector.network_weights()
+        weights = self.shown_weights
+        if current is None or weights is None or len(current) != len(weights):
+            return
+        same = all(np.array_equal(W, W2) and np.array_equal(b, b2)
+                   for (W, b), (W2, b2) in zip(current, weights))
+        if not same:
+            self.inspect(self.inspector.index)
+
+    def _apply_step(self, weights: list) -> None:
+        if self.win.worker is not None:
+            self.win.worker.set_weights(weights)
+
+    # --- comparing runs -------------------------------------------------------------------------
+    def compare_runs(self, experiments: list[Any]) -> None:
+        """Train ``experiments`` one after another in the background; show the comparison."""
+        if not experiments:
+            return
+        self.show_dock(self.compare_dock)
+        self.runner.train(experiments, self.win._base_dir())
+
+    def _run_now(self, exp: Any) -> None:
+        if self.win.open_experiment(exp, None):
+            self.win.play()
+
+    def _on_background_run(self, record: Any) -> None:
+        record.name = self.store.unique_name(record.name)
+        self.store.add(record)
+        self.compare.refresh()
+
+    def _on_background_failure(self, message: str) -> None:
+        self.win.banner.show_message("A comparison run could not be trained", message,
+                                     kind="error")
+
+    def _on_runner_idle(self) -> None:
+        self.runner.list_done()
+        if not self.runner.busy:
+            self.batch_progress.hide()
+
+    # --- painting -------------------------------------------------------------------------------
+    def start_painting(self) -> Any:
+        """Switch to painting data on the output plot (an empty (−6, 6) canvas unless the
+        data is painted already)."""
+        if self.locks.is_locked("dataset"):
+            return None
+        self.timeline_bar.show_present()
+        self._freeze("scrub", False)
+        return self.paint.start()
+
+    # --- closed-form baseline -------------------------------------------------------------------
+    def _set_baseline_data(self, session: Any) -> None:
+        prepared = session.prepared
+        if session.task != "regression":
+            self.baseline.set_unavailable(
+                "The closed-form baseline fits a number to predict: open regression data "
+                "(sine, plane, bumps, a CSV file with a numeric target) to compare it with the "
+                "network.")
+            return
+        names = list(getattr(prepared, "input_names", None) or []) or None
+        has_test = prepared.X_test is not None and len(prepared.X_test) > 0
+        self.baseline.set_data(prepared.X_train, prepared.y_train,
+                               prepared.X_test if has_test else None,
+                               prepared.y_test if has_test else None, names)
+
+    def _update_baseline_curve(self) -> None:
+        """The selected least-squares fit as a dashed line over 1-D regression data, while
+        the baseline dock is open."""
+        output = self.win.output_view
+        curve = self.baseline_curve
+        show = (not self.baseline_dock.isHidden() and self._x_range is not None
+                and self._prepared is not None and self.baseline.fit() is not None
+                and output.mode == "curve")
+        if not show:
+            if curve.scene() is not None:
+                output.plot.removeItem(curve)
+            _remove_legend(output, curve)
+            return
+        xs = np.linspace(self._x_range[0], self._x_range[1], CURVE_POINTS)
+        try:
+            ys = self.baseline.predict(self._prepared.transform(xs[:, None]))
+        except (NNStudioError, ValueError):
+            ys = None
+        if ys is None:
+            return
+        ys = np.asarray(ys, dtype=float).reshape(len(xs), -1)[:, 0]
+        curve.setData(xs, ys)
+        if curve.scene() is None:
+            output.plot.addItem(curve)
+        if not _in_legend(output, curve):
+            output.legend.addItem(curve, "least squares (pinv)")
+
+
+def _in_legend(output: Any, item: Any) -> bool:
+    return any(getattr(sample, "item", None) is item for sample, _label in output.legend.items)
+
+
+def _remove_legend(output: Any, item: Any) -> None:
+    if _in_legend(output, item):
+        output.legend.removeItem(item)
+
+
+__all__ = ["Teaching"]
+
