@@ -3,7 +3,8 @@
 All weights and biases live in one flat buffer ``Network.params`` (gradients in
 ``Network.grads``); each layer's ``W``, ``b``, ``dW``, ``db`` are views into them, so an
 optimizer updates the whole network with a few whole-buffer operations. Row-vector
-convention: ``a = x; a = act(a @ W + b)`` layer by layer.
+convention: ``a = x; a = act(a @ W + b)`` layer by layer. (The work arrays of a pass are
+kept transposed and the training pass is prebuilt per batch size: see ``_Buffers``.)
 """
 
 from __future__ import annotations
