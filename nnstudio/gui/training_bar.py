@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from nnstudio.engine.optimizers import OPTIMIZERS
 from nnstudio.engine.training import TrainConfig
 
-LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0)
 REGULARIZATION_RATES = (0.0, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 BATCH_SIZES = (1, 4, 8, 10, 16, 32, 64, 128, 256)
 FULL_BATCH = "full"
