@@ -185,8 +185,6 @@ QComboBox, QSpinBox, QDoubleSpinBox, QLineEdit {{
     background: {c['panel']}; border: 1px solid {c['border']}; border-radius: 5px;
     padding: 2px 6px; min-height: 20px;
 }}
-QSpinBox, QDoubleSpinBox {{ padding-right: 18px; }}
-QComboBox {{ padding-right: 20px; }}
 QComboBox:focus, QSpinBox:focus, QDoubleSpinBox:focus, QLineEdit:focus {{
     border-color: {c['accent']};
 }}
@@ -243,6 +241,14 @@ QCheckBox::indicator:disabled {{
 }}
 QCheckBox::indicator:checked:disabled {{ background: {c['disabled_text']}; }}
 QCheckBox:disabled {{ color: {c['disabled_text']}; }}
+QAbstractItemView {{
+    background: {c['panel']}; color: {c['text']};
+    alternate-background-color: {c['alternate']};
+}}
+QHeaderView::section {{
+    background: {c['alternate']}; color: {c['text']}; padding: 2px 1px; border: none;
+    border-right: 1px solid {c['border']}; border-bottom: 1px solid {c['border']};
+}}
 QTabWidget::pane {{
     border: 1px solid {c['border']}; border-radius: 4px; background: {c['panel']};
 }}

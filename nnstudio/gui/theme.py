@@ -107,6 +107,8 @@ _LOWER_TOKENS = {k.lower(): v for k, v in DARK_TOKENS.items()}
 _MAPPED = "nnstudio_light_sheet"
 #: widgets that stay light callouts in the dark theme (their text is drawn dark)
 CALLOUTS = ("banner", "lessonCard")
+#: windows drawn with light colors throughout (by class name): they stay light, as paper
+LIGHT_ONLY = ("ExerciseWindow",)
 
 
 def dark_sheet(sheet: str) -> str:
@@ -206,7 +208,9 @@ class _DarkFilter(QObject):
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
         if event.type() == QEvent.Type.Polish and isinstance(obj, QWidget):
-            if isinstance(obj, QGraphicsView):
+            if type(obj).__name__ in LIGHT_ONLY:
+                make_paper(obj)
+            elif isinstance(obj, QGraphicsView):
                 make_paper(_figure_of(obj))
             elif obj.styleSheet():
                 darken_sheet(obj)
@@ -217,6 +221,9 @@ def _set_paper_mode(app: QApplication, dark: bool) -> None:
     global _filter
     if dark:
         widgets = _all_widgets()
+        for widget in widgets:
+            if type(widget).__name__ in LIGHT_ONLY:
+                make_paper(widget)
         for figure in _figures(widgets):
             make_paper(figure)
         for widget in widgets:

@@ -13,12 +13,16 @@ from nnstudio.gui import dialogs
 
 
 @pytest.fixture(autouse=True)
-def unsaved_prompts(monkeypatch):
+def unsaved_prompts():
     asked: list[tuple[str, str]] = []
 
     def answer(parent, name: str, before: str = "closing") -> str:
         asked.append((name, before))
         return dialogs.DISCARD
 
-    monkeypatch.setattr(dialogs, "ask_unsaved_changes", answer)
-    return asked
+    # set by hand, not with monkeypatch: a test's monkeypatch.undo() must not bring the
+    # modal question back while pytest-qt closes the test's windows
+    original = dialogs.ask_unsaved_changes
+    dialogs.ask_unsaved_changes = answer
+    yield asked
+    dialogs.ask_unsaved_changes = original
