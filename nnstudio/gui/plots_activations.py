@@ -185,6 +185,7 @@ class ActivationPlot(QtWidgets.QWidget):
         super().__init__(parent)
         self._capacity = capacity
         self._history = BoundedHistory(_N_PCT, capacity)
+        self._first_step = math.inf
         self.rows: list[_LayerRow] = []
         self.x_axis: pg.AxisItem | None = None
 
@@ -193,13 +194,19 @@ class ActivationPlot(QtWidgets.QWidget):
         self.title.setToolTip("For every layer: the median activation (line), the middle half "
                               "of the values (dark band) and 90 % of them (light band), "
                               "over the training steps.")
-        self.hint = QtWidgets.QLabel("over steps: median · 25–75 % · 5–95 %")
+        self.hint = QtWidgets.QLabel("median · middle 50 % · 90 %")
         set_label_font(self.hint, 8.0, color_=MUTED_TEXT)
+        self.hint.setToolTip(self.title.toolTip())
+        self.hint.setAlignment(QtCore.Qt.AlignmentFlag.AlignRight
+                               | QtCore.Qt.AlignmentFlag.AlignVCenter)
+        self.hint.setMinimumWidth(10)  # clipped, never overlapping the title, when narrow
+        self.hint.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
+                                QtWidgets.QSizePolicy.Policy.Preferred)
         header = QtWidgets.QHBoxLayout()
         header.setContentsMargins(6, 2, 6, 0)
         header.addWidget(self.title)
-        header.addStretch(1)
-        header.addWidget(self.hint)
+        header.addSpacing(8)
+        header.addWidget(self.hint, 1)
 
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground("w")
@@ -239,6 +246,7 @@ class ActivationPlot(QtWidgets.QWidget):
             grid.setColumnStretchFactor(col, stretch)
         refit_layout(self.graphics)
         self._history = BoundedHistory(_N_PCT * max(len(self.rows), 1), self._capacity)
+        self._first_step = math.inf
 
     def append(self, snapshot: Any) -> None:
         """Add the snapshot's activation statistics (if it carries any) and redraw."""
@@ -258,7 +266,12 @@ class ActivationPlot(QtWidgets.QWidget):
         for i, row in enumerate(self.rows):
             row.update(x, y[:, i * _N_PCT:(i + 1) * _N_PCT])
             row.set_fraction(float(saturated[i]), float(dead[i]))
-        follow_x(self.rows[0].plot, float(x[0]), float(x[-1]),
+        # the step axis starts where training started (as in the other plots), even when
+        # the first activation statistics came with a later snapshot
+        steps = getattr(snapshot, "steps", None)
+        if steps is not None and len(steps):
+            self._first_step = min(self._first_step, float(steps[0]))
+        follow_x(self.rows[0].plot, min(self._first_step, float(x[0])), float(x[-1]),
                  linked=[row.plot for row in self.rows[1:]])
 
     # --- for tests ---------------------------------------------------------------------------

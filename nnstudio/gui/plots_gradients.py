@@ -61,6 +61,9 @@ class GradientPlot(QtWidgets.QWidget):
         self.readout = QtWidgets.QLabel("")
         set_label_font(self.readout, 8.5, color_=TEXT_COLOR)
         self.readout.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        self.readout.setMinimumWidth(10)
+        self.readout.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
+                                   QtWidgets.QSizePolicy.Policy.Preferred)
         header = QtWidgets.QHBoxLayout()
         header.setContentsMargins(6, 2, 6, 0)
         header.addWidget(self.title)
@@ -128,6 +131,7 @@ class GradientPlot(QtWidgets.QWidget):
         self._current = np.full(n, np.nan)
         self._decades = None
         self._y_decades = None
+        self._arrange(self._wants_side_by_side(self.width(), self.height()))
         positions = list(range(n))
         self.bar_plot.getAxis("left").setTicks([[(i, lab) for i, lab in zip(positions,
                                                                             self._labels)]])
@@ -233,8 +237,14 @@ class GradientPlot(QtWidgets.QWidget):
 
     def resizeEvent(self, event: Any) -> None:  # noqa: N802 (Qt API)
         super().resizeEvent(event)
-        size = event.size()
-        self._arrange(size.width() >= 1.25 * size.height())
+        self._arrange(self._wants_side_by_side(event.size().width(), event.size().height()))
+
+    def _wants_side_by_side(self, width: int, height: int) -> bool:
+        """Bars below the curves only when the widget is tall and has room for a readable
+        row per layer (~16 px) under a curve plot of useful height."""
+        n = max(len(self._names), 1)
+        room = height - 70  # header and caption
+        return width >= 1.25 * height or room < n * 16 + 40 + 150
 
     def _arrange(self, side_by_side: bool) -> None:
         """Curves beside the bars in a wide widget, above them in a tall one."""

@@ -48,16 +48,17 @@ class LossPlot(QtWidgets.QWidget):
 
         self.title = QtWidgets.QLabel("Loss")
         set_label_font(self.title, 9.5, bold=True, color_=TEXT_COLOR)
-        self.log_box = QtWidgets.QCheckBox("Log scale")
-        self.log_box.setToolTip("Show the loss on a logarithmic axis: late, small "
-                                "improvements stay visible.")
+        self.log_box = QtWidgets.QCheckBox("Log")
+        self.log_box.setToolTip("Logarithmic loss axis: late, small improvements stay "
+                                "visible.")
         self.log_box.toggled.connect(self._on_log_toggled)
 
         self.status = QtWidgets.QLabel("")
         set_label_font(self.status, 8.5, color_=TEXT_COLOR)
         self.status.setTextFormat(QtCore.Qt.TextFormat.RichText)
         self.status.setToolTip("The latest epoch: loss on the training and test sets, and the "
-                               "accuracy (test set if there is one).")
+                               "accuracy on the test set (the training set if there is no "
+                               "test set).")
         self.status.setMinimumWidth(10)
         self.status.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
                                   QtWidgets.QSizePolicy.Policy.Preferred)
@@ -215,7 +216,7 @@ class LossPlot(QtWidgets.QWidget):
             use_test = self._has_test and math.isfinite(row[_TEST_ACC])
             acc = row[_TEST_ACC] if use_test else row[_TRAIN_ACC]
             if math.isfinite(acc):
-                parts.append(f"{'test' if use_test else 'train'} acc. {100 * acc:.1f} %")
+                parts.append(f"acc. {100 * acc:.1f} %")
         self.status.setText(" · ".join(parts))
 
     @property
