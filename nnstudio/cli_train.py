@@ -115,6 +115,8 @@ def _apply_training_options(exp: Any, args: argparse.Namespace) -> None:
         t.batch_size = None if args.batch_size == "full" else args.batch_size
     if args.no_shuffle:
         t.shuffle = False
+    if args.precision:
+        t.precision = args.precision
 
 
 def _check_init_conflicts(args: argparse.Namespace) -> None:

@@ -39,7 +39,7 @@ from nnstudio.engine.network import (
     encode_targets,
 )
 from nnstudio.engine.optimizers import OPTIMIZERS
-from nnstudio.engine.training import TrainConfig, Trainer
+from nnstudio.engine.training import PRECISIONS, TrainConfig, Trainer
 from nnstudio.engine.validation import KeyReader, value_kind
 
 FORMAT = "nnstudio.experiment"
@@ -324,6 +324,9 @@ class _Reader(KeyReader):
                 setattr(cfg, key, value)
         if "epsilon" in d:
             cfg.epsilon = self.number(d["epsilon"], "training.epsilon", positive=True)
+        if "precision" in d:
+            cfg.precision = self.choice(d["precision"], "training.precision", PRECISIONS,
+                                        "precision")
         try:
             cfg.validate()
         except NNStudioError as exc:
@@ -611,7 +614,7 @@ def build_network(exp: Experiment, prepared: PreparedData, seed: int | None = No
     spec = build_spec(exp, prepared)
     try:
         return Network(spec, init=exp.init, seed=exp.training.seed if seed is None else seed,
-                       init_params=exp.init_params)
+                       init_params=exp.init_params, dtype=exp.training.precision)
     except NNStudioError as exc:
         raise ExperimentError(f"init: {exc}") from None
 

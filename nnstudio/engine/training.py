@@ -20,6 +20,7 @@ from nnstudio.engine.network import Network
 from nnstudio.engine.optimizers import OPTIMIZERS, Optimizer, make_optimizer
 
 PERCENTILES = (5, 25, 50, 75, 95)
+PRECISIONS = ("float64", "float32")
 
 
 def _quiet_state() -> tuple[Any, Any, Any] | None:
@@ -61,6 +62,7 @@ class TrainConfig:
     beta2: float = 0.999
     epsilon: float = 1e-8
     rho: float = 0.9
+    precision: str = "float64"  # or "float32": about twice as fast for larger networks
 
     def validate(self) -> None:
         if self.optimizer not in OPTIMIZERS:
@@ -75,6 +77,9 @@ class TrainConfig:
             raise NNStudioError(f"batch size must be a whole number >= 1 or 'full', got {self.batch_size!r}")
         if not isinstance(self.epochs, int) or self.epochs < 0:
             raise NNStudioError(f"epochs must be a whole number >= 0, got {self.epochs!r}")
+        if self.precision not in PRECISIONS:
+            raise NNStudioError(f"precision must be one of {', '.join(PRECISIONS)}, "
+                                f"got {self.precision!r}")
         for name in ("l1", "l2"):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or value < 0 or not math.isfinite(value):

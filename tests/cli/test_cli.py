@@ -507,3 +507,11 @@ def test_python_dash_m_error_is_one_line_and_no_qt(tmp_path):
             "assert not [m for m in sys.modules if m.startswith(('PySide6', 'pyqtgraph'))]")
     result = _python("-c", code, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
+
+
+def test_precision_float32_trains_and_exports_float32_weights(tmp_path):
+    model = tmp_path / "m.npz"
+    assert main(["train", "--dataset", "xor", "--layers", "4", "--epochs", "3",
+                 "--precision", "float32", "--export", str(model), "--quiet"]) == 0
+    with np.load(model, allow_pickle=False) as f:
+        assert f["layer0/weights"].dtype == np.float32

@@ -389,3 +389,27 @@ def test_one_bad_value_anywhere_is_named(path, value):
         return
     assert Experiment.from_dict(json.loads(experiment_text(exp))) == exp
     assert Experiment.from_dict(tomllib.loads(experiment_text(exp, toml=True))) == exp
+
+
+@pytest.mark.parametrize("suffix", [".json", ".toml"])
+def test_float32_precision_round_trips_and_builds_a_float32_network(tmp_path, suffix):
+    exp = default_experiment()
+    exp.training.precision = "float32"
+    path = tmp_path / f"exp{suffix}"
+    save_experiment(exp, path)
+    back = load_experiment(path)
+    assert back.training.precision == "float32"
+    prepared = prepare_data(back)
+    network = build_network(back, prepared)
+    assert network.params.dtype == np.float32
+    report = build_trainer(back, prepared, network).run_epoch()
+    assert np.isfinite(report.train_loss)
+
+
+def test_unknown_precision_is_named(tmp_path):
+    path = tmp_path / "exp.json"
+    d = default_experiment().to_dict()
+    d["training"]["precision"] = "float16"
+    path.write_text(json.dumps(d))
+    with pytest.raises(ExperimentError, match=r"training\.precision.*float16"):
+        load_experiment(path)
