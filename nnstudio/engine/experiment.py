@@ -636,9 +636,10 @@ def default_experiment() -> Experiment:
     """
     return Experiment(
         name="Two spirals",
-        description=("Two interleaved spiral arms. A network with three hidden tanh layers "
-                     "learns to tell them apart from x1 and x2 alone; watch the decision "
-                     "boundary curl up over the first few hundred epochs."),
+        description=("Press Play (Space) to start training. Two interleaved spiral arms. "
+                     "A network with three hidden tanh layers learns to tell them apart "
+                     "from x1 and x2 alone; watch the decision boundary curl up over the "
+                     "first few hundred epochs."),
         data=DataConfig(source="builtin", name="spiral", noise=0.1, seed=0, test_fraction=0.2,
                         features=["x1", "x2"], standardize=True),
         hidden=[LayerSpec(12, "tanh"), LayerSpec(12, "tanh"), LayerSpec(12, "tanh")],

@@ -29,10 +29,10 @@ _settings_dir: tempfile.TemporaryDirectory[str] | None = None
 
 
 def _isolate_settings() -> None:
-    """With NNSTUDIO_SETTINGS_SCOPE=test, QSettings go to a temporary folder (tests never
-    read or write the user's real settings)."""
+    """With NNSTUDIO_SETTINGS_SCOPE=test (tests) or =isolated (``--screenshot``), QSettings go
+    to a temporary folder: the user's real settings are neither read nor written."""
     global _settings_dir
-    if os.environ.get("NNSTUDIO_SETTINGS_SCOPE") != "test":
+    if os.environ.get("NNSTUDIO_SETTINGS_SCOPE") not in ("test", "isolated"):
         return
     if _settings_dir is None:
         _settings_dir = tempfile.TemporaryDirectory(prefix="nnstudio-settings-")
@@ -147,6 +147,7 @@ def run_gui(experiment_path: str | os.PathLike[str] | None = None) -> int:
     from nnstudio.gui.main_window import MainWindow
 
     window = MainWindow(experiment, experiment_path=path)
+    app.aboutToQuit.connect(window.shutdown_worker)
     window.show()
     return int(app.exec())
 
@@ -177,6 +178,8 @@ def take_screenshot(out_path: str | os.PathLike[str], experiment_path: str | os.
 
     if not os.environ.get("QT_QPA_PLATFORM") and QApplication.instance() is None:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    # a screenshot shows the default layout and leaves no trace in the recent files
+    os.environ.setdefault("NNSTUDIO_SETTINGS_SCOPE", "isolated")
     out = Path(out_path)
     if out.suffix.lower() != ".png":
         print(f"nnstudio: --screenshot: {out}: the file name must end in .png", file=sys.stderr)
