@@ -120,7 +120,8 @@ class WeightTimeline:
 
     @property
     def nbytes(self) -> int:
-        return sum(s.nbytes for s in self._snapshots)
+        # every snapshot of a timeline has the same size (add() refuses other networks)
+        return len(self._snapshots) * self._snapshots[0].nbytes if self._snapshots else 0
 
     def epochs(self) -> list[int]:
         return [s.epoch for s in self._snapshots]

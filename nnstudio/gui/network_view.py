@@ -10,7 +10,7 @@
 - Layers wider than :data:`COLLAPSE_ABOVE` units show their first and last units around a
   "… N more" marker; the wheel zooms, a double click on the background fits the view.
 
-``update_weights`` runs ~30 times a second while training: it only swaps cached pens and
+``update_weights`` runs up to ~10 times a second while training: it only swaps cached pens and
 brushes of existing items (no scene rebuild).
 """
 
@@ -76,6 +76,11 @@ LEVELS = 32  # quantization of link styles (pens are cached per level)
 HIT_WIDTH = 9.0  # links are easy to hover and click even when thin
 
 Weights = Sequence[tuple[np.ndarray, np.ndarray]]
+
+
+#: seconds between two renders of the link layer at least (its antialiased paths are the
+#: view's most expensive paint; the worker sends new pictures ~10 times a second)
+LINKS_INTERVAL = 0.09
 
 
 def visible_units(n: int) -> list[int | None]:
@@ -651,12 +656,17 @@ class NetworkView(QGraphicsView):
         self._hover_item.setVisible(True)
 
     def _schedule_links(self) -> None:
-        """Re-render the link layer soon: at most ~30 times a second, and less often when a
+        """Re-render the link layer soon: at most ~10 times a second, and less often when a
         render is slow (so drawing links never takes more than ~1/6 of the GUI's time)."""
         self._links_dirty = True
         if self._links_timer.isActive():
             return
-        delay = max(0.0, self._links_next - time.perf_counter())
+        delay = self._links_next - time.perf_counter()
+        if delay <= 0:
+            # due now: render with this update (the window paints it in the same frame)
+            # rather than from a timer later, in between frames, while the worker trains
+            self._render_links()
+            return
         self._links_timer.start(int(delay * 1000))
 
     def _render_links(self) -> None:
@@ -665,7 +675,7 @@ class NetworkView(QGraphicsView):
         self._links_dirty = False
         self._link_layer.update()
         cost = self._link_layer.last_cost
-        self._links_next = time.perf_counter() + max(1.0 / 30.0, 6.0 * cost)
+        self._links_next = time.perf_counter() + max(LINKS_INTERVAL, 6.0 * cost)
 
     def flush(self) -> None:
         """Apply pending link styles now (tests, screenshots)."""

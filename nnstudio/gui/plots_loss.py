@@ -20,6 +20,7 @@ from nnstudio.gui.plots_common import (
     color,
     epoch_rows,
     follow_x,
+    follow_y,
     make_curve,
     positive_or_nan,
     set_label_font,
@@ -98,7 +99,9 @@ class LossPlot(QtWidgets.QWidget):
         self.graphics.ci.layout.setRowStretchFactor(1, 5)
         self.graphics.ci.layout.setRowStretchFactor(2, 2)
 
-        self.batch_curve = make_curve(self.loss_plot, pg.mkPen(color(BATCH_COLOR, 130), width=1))
+        # thin, noisy and translucent: antialiasing it would cost more than all other curves
+        self.batch_curve = make_curve(self.loss_plot, pg.mkPen(color(BATCH_COLOR, 130), width=1),
+                                      antialias=False)
         self.train_curve = make_curve(self.loss_plot, pg.mkPen(TRAIN_COLOR, width=2))
         self.test_curve = make_curve(self.loss_plot, pg.mkPen(TEST_COLOR, width=2))
         self.train_acc_curve = make_curve(self.acc_plot, pg.mkPen(TRAIN_COLOR, width=2))
@@ -199,6 +202,8 @@ class LossPlot(QtWidgets.QWidget):
             ends = np.concatenate(xs)
             follow_x(self.loss_plot, float(ends.min()), float(ends.max()),
                      linked=[self.acc_plot])
+        follow_y(self.loss_plot, [b.column(0), e.column(_TRAIN), e.column(_TEST)],
+                 log=self.log_box.isChecked())
         if self._symbols and e.n > _SYMBOL_LIMIT:
             self._set_symbols(False)
         self._update_status()
