@@ -94,6 +94,9 @@ class MainWindow(WindowActions, QMainWindow):
         self._drawn_running = False  # whether the last drawn snapshot was taken while training
         self.draw_seconds = 0.0  # GUI time spent drawing them
         self.part_seconds: dict[str, float] = {}  # ... per view (network, each plot)
+        self.part_counts: dict[str, int] = {}  # ... how often each view was updated
+        self.snapshots_with_views = 0  # drawn snapshots that updated at least one view
+        self._last_pictures: tuple | None = None  # (generation, latest output pictures)
         self.last_diverged_message: str | None = None
         self._limit_reached: int | None = None
 
@@ -440,18 +443,32 @@ class MainWindow(WindowActions, QMainWindow):
         self.training_bar.set_epoch(snap.epoch)
         self._show_status(snap)
         output = self.plots.output_view
-        parts = [] if self.live_view_frozen else [("network", self._draw_network, snap),
-                                                  ("OutputView", output.append, snap)]
+        # while training the worker attaches the pictures (output grid, neuron images) to
+        # at most ~10 snapshots a second: the network and output views redraw with those
+        views = (snap.output, snap.neuron_images, snap.curve, snap.confusion)
+        pictures = not snap.running or any(x is not None for x in views)
+        if pictures:
+            self._last_pictures = (snap.generation, views)
+        elif self._last_pictures is not None and self._last_pictures[0] == snap.generation:
+            # the snapshot still describes the output: the latest pictures (<= 0.1 s old)
+            snap.output, snap.neuron_images, snap.curve, snap.confusion = self._last_pictures[1]
+        parts = [] if self.live_view_frozen or not pictures else [
+            ("network", self._draw_network, snap), ("OutputView", output.append, snap)]
         self._history_pending = merge_snapshots(self._history_pending, snap)
         now = time.perf_counter()
         self._history_skipped += 1
+        # spread the work: the history plots draw on a snapshot without pictures, so that
+        # one frame rarely updates every view (and the worker waits less for each frame)
         if (not snap.running or self._history_pending.fresh
-                or self._history_skipped >= self.history_every
+                or (self._history_skipped >= self.history_every and not parts)
+                or self._history_skipped >= 2 * self.history_every
                 or now - self._history_drawn_at >= 1.0):
             merged, self._history_pending = self._history_pending, None
             self._history_drawn_at, self._history_skipped = now, 0
             parts += [(type(plot).__name__, plot.append, merged)
                       for plot in self.plots.plots if plot is not output]
+        if parts and snap.generation == self._generation:
+            self.snapshots_with_views += 1
         self._frames.append((snap, parts))
         if not self._part_timer.isActive():
             self._draw_next_part()
@@ -484,6 +501,7 @@ class MainWindow(WindowActions, QMainWindow):
             spent = time.perf_counter() - started
             self.draw_seconds += spent
             self.part_seconds[name] = self.part_seconds.get(name, 0.0) + spent
+            self.part_counts[name] = self.part_counts.get(name, 0) + 1
             self._part_timer.start()
             return
 

@@ -18,13 +18,14 @@ The GUI thread never trains and never touches the worker's network.
 
 from __future__ import annotations
 
+from collections import deque
 from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, Qt, Slot
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QMenu, QToolBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDockWidget, QMenu, QSplitter, QToolBar, QVBoxLayout, QWidget
 
 from nnstudio.engine.errors import NNStudioError
 from nnstudio.engine.network import Network
@@ -42,7 +43,14 @@ from nnstudio.gui.teaching_paint import PaintMode
 from nnstudio.gui.teaching_runs import BatchProgress, BatchRunner, RunRecorder
 from nnstudio.gui.timeline_bar import TimelineBar
 
-DOCK_WIDTH = 470  # the teaching docks' width when first opened (the window is 1280 wide)
+#: the width of the left dock area while a tool is shown there / of the lesson dock; at
+#: 1280 pixels the centre keeps ~700 for the network and output views
+TOOL_WIDTHS = {"inspectorDock": 760, "compareDock": 700, "histogramDock": 480,
+               "baselineDock": 480}
+HISTOGRAM_BACKLOG = 300  # histogram moments kept while the dock is hidden
+HISTOGRAM_COLUMN = 230  # more per column of layer cells (2 columns from 4 layers, 3 from 7)
+LESSON_WIDTH = 300
+SETTINGS_WIDTH = 330  # the Data / Network panels' own width
 CURVE_POINTS = 200  # points of the closed-form line drawn over 1-D regression data
 
 
@@ -59,10 +67,15 @@ class Teaching(QObject):
         self._x_range: tuple[float, float] | None = None
         self._frozen: set[str] = set()  # why the live pictures are held ("scrub", "paint")
         self._last_live: Snapshot | None = None
+        self._last_pictures: Snapshot | None = None  # the latest live one with pictures
         self._render_request = 0
         self._keep_timeline: int | None = None  # generation a resume continues
         self._lesson_rows: list[dict[str, float]] = []
-        self._sized: set[str] = set()
+        # histograms that arrive while their dock is hidden wait here (building the view's
+        # per-layer cells is slow; it happens when the dock is shown)
+        self._histogram_backlog: deque[tuple[int, dict]] = deque(maxlen=HISTOGRAM_BACKLOG)
+        self._histograms_current = False  # the view was reset for this run
+        self._baseline_loss: tuple[Any, Any] = (None, None)  # the network's, for the baseline
         #: the weights the network view shows (live, or a timeline moment)
         self.shown_weights: list[tuple[np.ndarray, np.ndarray]] | None = None
 
@@ -76,6 +89,10 @@ class Teaching(QObject):
         self.inspector = InspectorPanel()
         self.compare = CompareView()
         self.compare.set_store(self.store)
+        splitter = self.compare.findChild(QSplitter)  # run list above the plots in a dock
+        if splitter is not None:
+            splitter.setOrientation(Qt.Orientation.Vertical)
+            splitter.setSizes([170, 520])
         self.batch_progress = BatchProgress(self.runner)
         self.histograms = HistogramView()
         self.baseline = BaselineView()
@@ -92,17 +109,23 @@ class Teaching(QObject):
         box.addWidget(self.compare, 1)
         box.addWidget(self.batch_progress)
 
-        self.lesson_dock = self._dock("Lesson", "lessonDock", self.lesson_panel)
-        self.inspector_dock = self._dock("Backprop inspector", "inspectorDock", self.inspector)
-        self.compare_dock = self._dock("Compare runs", "compareDock", compare_box)
-        self.histogram_dock = self._dock("Histograms", "histogramDock", self.histograms)
-        self.baseline_dock = self._dock("Baseline", "baselineDock", self.baseline)
-        self.docks = [self.lesson_dock, self.inspector_dock, self.compare_dock,
-                      self.histogram_dock, self.baseline_dock]
-        for dock in self.docks[1:]:
-            win.tabifyDockWidget(self.docks[0], dock)
-        win.setTabPosition(Qt.DockWidgetArea.RightDockWidgetArea,
-                           win.tabPosition(Qt.DockWidgetArea.LeftDockWidgetArea))
+        # the lesson on the right, beside everything else; the tools as more tabs next to
+        # Data and Network (the left area widens for them, the centre keeps its room)
+        right, left = Qt.DockWidgetArea.RightDockWidgetArea, Qt.DockWidgetArea.LeftDockWidgetArea
+        self.lesson_dock = self._dock("Lesson", "lessonDock", self.lesson_panel, right)
+        self.inspector_dock = self._dock("Backprop inspector", "inspectorDock", self.inspector,
+                                         left)
+        self.compare_dock = self._dock("Compare runs", "compareDock", compare_box, left)
+        self.histogram_dock = self._dock("Histograms", "histogramDock", self.histograms, left)
+        self.baseline_dock = self._dock("Baseline", "baselineDock", self.baseline, left)
+        self.tool_docks = [self.inspector_dock, self.compare_dock, self.histogram_dock,
+                           self.baseline_dock]
+        self.docks = [self.lesson_dock, *self.tool_docks]
+        anchor = getattr(win, "designer_dock", None)
+        for dock in self.tool_docks:
+            if anchor is not None:
+                win.tabifyDockWidget(anchor, dock)
+                anchor = dock
         for dock in self.docks:
             dock.hide()
 
@@ -119,7 +142,8 @@ class Teaching(QObject):
         self._connect()
 
     # --- construction -------------------------------------------------------------------------
-    def _dock(self, title: str, name: str, widget: QWidget) -> QDockWidget:
+    def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea
+              ) -> QDockWidget:
         dock = QDockWidget(title, self.win)
         dock.setObjectName(name)
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
@@ -127,7 +151,7 @@ class Teaching(QObject):
                          | QDockWidget.DockWidgetFeature.DockWidgetClosable)
         dock.setWidget(widget)
         dock.hide()  # before the window's layout counts it: hidden until opened
-        self.win.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        self.win.addDockWidget(area, dock)
         dock.visibilityChanged.connect(lambda visible, d=dock: self._dock_shown(d, visible))
         return dock
 
@@ -258,15 +282,47 @@ class Teaching(QObject):
 
     # --- docks and menus ------------------------------------------------------------------------
     def show_dock(self, dock: QDockWidget) -> None:
-        """Open a teaching dock (tabbed with the others on the right) and bring it forward."""
-        first = dock.objectName() not in self._sized and all(d.isHidden() for d in self.docks)
+        """Open a teaching dock and bring its tab forward (a tool widens the left area)."""
+        was_hidden = dock.isHidden()
         dock.show()
         dock.raise_()
-        if first and not dock.isFloating():
-            self.win.resizeDocks([dock], [DOCK_WIDTH], Qt.Orientation.Horizontal)
-        self._sized.add(dock.objectName())
+        if dock.isFloating():
+            return
+        win = self.win
+        if dock is self.lesson_dock:
+            if was_hidden:
+                win.resizeDocks([dock], [LESSON_WIDTH], Qt.Orientation.Horizontal)
+            return
+        target = max(TOOL_WIDTHS.get(dock.objectName(), SETTINGS_WIDTH),
+                     dock.minimumSizeHint().width())
+        if dock is self.histogram_dock:
+            if not self._histograms_current:
+                self._reset_histograms()
+            n = len(self.histograms.cells)
+            columns = 1 if n <= 3 else 2 if n <= 6 else 3
+            target += HISTOGRAM_COLUMN * (columns - 1)
+        if dock.width() < target:
+            win.resizeDocks([dock], [target], Qt.Orientation.Horizontal)
+
+    def _reset_histograms(self) -> None:
+        context = self.win.session_context
+        if context is not None:
+            self.histograms.reset(context.layer_names, context.activations)
+        self._histograms_current = True
 
     def _dock_shown(self, dock: QDockWidget, visible: bool) -> None:
+        if dock is self.histogram_dock and visible:
+            if not self._histograms_current:
+                self._reset_histograms()
+            while self._histogram_backlog:
+                self.histograms.append(*self._histogram_backlog.popleft())
+        if dock is self.baseline_dock and visible:
+            self.baseline.set_network_loss(*self._baseline_loss)
+        if not visible and dock in self.tool_docks and all(d.isHidden()
+                                                           for d in self.tool_docks):
+            data = getattr(self.win, "data_dock", None)  # back to the panels' own width
+            if data is not None and not data.isFloating() and data.width() > SETTINGS_WIDTH:
+                self.win.resizeDocks([data], [SETTINGS_WIDTH], Qt.Orientation.Horizontal)
         if dock is self.baseline_dock:
             self._update_baseline_curve()
         if dock is self.inspector_dock and visible and self.inspector.index is not None:
@@ -280,7 +336,7 @@ class Teaching(QObject):
             self._worker = self.win.worker
             self._worker.snapshot.connect(self._on_snapshot)
             self._worker.rendered.connect(self._on_rendered)
-            self._worker.limit_reached.connect(self.recorder.on_limit_reached)
+            self._worker.limit_reached.connect(self._on_limit_reached)
         self._prepared, self._context = session.prepared, session.context
         self._x_range = session.x_range
         self.inspector.set_data(session.prepared, session.context)
@@ -295,6 +351,8 @@ class Teaching(QObject):
         if snap.generation != self.win._generation:
             return  # from before a reset or a new network (the window drops it too)
         self._last_live = snap
+        if snap.output is not None or snap.curve is not None or snap.confusion is not None:
+            self._last_pictures = snap
         if snap.generation != self._generation:
             self._new_generation(snap.generation)
         self.recorder.on_snapshot(snap)
@@ -304,20 +362,30 @@ class Teaching(QObject):
             except NNStudioError:
                 self.timeline.clear()  # another network's weights: start over
                 self.timeline.add(epoch, step, params, metrics)
+        if snap.epoch_params and self.timeline_toolbar.isVisible():
+            self.timeline_bar.refresh()  # (it also polls, but the slider should follow now)
         if snap.histograms is not None:
-            self.histograms.append(snap.step, snap.histograms)
+            if self.histogram_dock.isHidden():  # kept until the dock is opened
+                self._histogram_backlog.append((snap.step, snap.histograms))
+            else:
+                self.histograms.append(snap.step, snap.histograms)
         if snap.epochs:
             self._lesson_rows.extend(snap.epochs)
             if self.lesson_panel.current_lesson() is not None:
                 grads = [float(v) for v in snap.grads[-1]] if len(snap.grads) else None
                 self.lesson_panel.update_progress(self._lesson_rows, grads)
-        if snap.metrics:
-            self.baseline.set_network_loss(snap.metrics.get("train_loss"),
-                                           snap.metrics.get("test_loss"))
+        if snap.metrics and self.baseline.fit() is not None:  # regression data only
+            self._baseline_loss = (snap.metrics.get("train_loss"), snap.metrics.get("test_loss"))
+            if not self.baseline_dock.isHidden():
+                self.baseline.set_network_loss(*self._baseline_loss)
         if not self._frozen:
             self.shown_weights = snap.weights
             if not snap.running and self.inspector.index is not None:
                 self._refresh_inspector_if_stale()
+
+    @Slot(int)
+    def _on_limit_reached(self, epochs: int) -> None:
+        self.recorder.on_limit_reached(epochs)  # (a slot of this QObject: on the GUI thread)
 
     def _new_generation(self, generation: int) -> None:
         """A reset, a new network or a resume: the per-run views start over."""
@@ -328,9 +396,10 @@ class Teaching(QObject):
             self.timeline_bar.show_present()
             self._freeze("scrub", False)
         self._keep_timeline = None
-        context = self.win.session_context
-        if context is not None:
-            self.histograms.reset(context.layer_names, context.activations)
+        self._histogram_backlog.clear()
+        self._histograms_current = False
+        if not self.histogram_dock.isHidden():
+            self._reset_histograms()
         self._update_baseline_curve()
         self.locks.apply()
 
@@ -343,12 +412,16 @@ class Teaching(QObject):
             self._frozen.discard(reason)
         self.win.live_view_frozen = bool(self._frozen)
         if was and not self._frozen:
-            snap = self._last_live
-            if snap is not None and snap.generation == self.win._generation:
-                self._draw(snap)
+            win = self.win
+            snap, pictures = self._last_live, self._last_pictures
+            if pictures is not None and pictures.generation == win._generation:
+                self._draw(pictures)  # (snapshots while training may come without them)
+            if snap is not None and snap.generation == win._generation:
+                if snap.weights:
+                    win.network_view.update_weights(snap.weights)
                 self.shown_weights = snap.weights
-            elif self.win.worker is not None:
-                self.win.worker.request_snapshot()
+            if win.worker is not None and not win.running:
+                win.worker.request_snapshot()
 
     def _draw(self, snap: Snapshot) -> None:
         """Show ``snap``'s weights and pictures in the network and output views."""
@@ -425,10 +498,18 @@ class Teaching(QObject):
             self.show_dock(self.lesson_dock)
 
     # --- inspector ------------------------------------------------------------------------------
-    def _on_point_clicked(self, _item: Any, points: Any, *_: Any) -> None:
+    def _on_point_clicked(self, _item: Any, points: Any, event: Any = None) -> None:
+        """A click on training points: inspect the one nearest to the cursor."""
         if self.paint.active or not len(points):
             return
-        self.inspect(int(points[0].index()))
+        best = points[0]
+        if event is not None and len(points) > 1:
+            where = event.pos()
+            px, py = self.win.output_view.plot.vb.viewPixelSize()
+            px, py = abs(px) or 1.0, abs(py) or 1.0
+            best = min(points, key=lambda pt: ((pt.pos().x() - where.x()) / px) ** 2
+                       + ((pt.pos().y() - where.y()) / py) ** 2)
+        self.inspect(int(best.index()))
 
     def inspect(self, index: int | None) -> bool:
         """Explain training row ``index`` in the inspector with the weights shown now."""
@@ -506,6 +587,8 @@ class Teaching(QObject):
     # --- closed-form baseline -------------------------------------------------------------------
     def _set_baseline_data(self, session: Any) -> None:
         prepared = session.prepared
+        self._baseline_loss = (None, None)
+        self.baseline.set_network_loss(None, None)
         if session.task != "regression":
             self.baseline.set_unavailable(
                 "The closed-form baseline fits a number to predict: open regression data "
@@ -543,7 +626,7 @@ class Teaching(QObject):
         if curve.scene() is None:
             output.plot.addItem(curve)
         if not _in_legend(output, curve):
-            output.legend.addItem(curve, "least squares (pinv)")
+            output.legend.addItem(curve, "least squares")
 
 
 def _in_legend(output: Any, item: Any) -> bool:

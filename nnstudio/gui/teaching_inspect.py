@@ -98,6 +98,7 @@ class InspectorPanel(QWidget):
 
         self.inspector = BackpropInspector()
         self.inspector.layout().setContentsMargins(0, 4, 0, 0)
+        self.inspector.splitter.setSizes([330, 420])  # a dock is narrower than its default
         self.inspector.apply_step_requested.connect(self.apply_step_requested)
 
         layout = QVBoxLayout(self)

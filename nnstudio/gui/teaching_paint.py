@@ -13,7 +13,6 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QLabel, QPushButton, QToolBar
 
@@ -34,8 +33,8 @@ def paint_problem(points: list[list[Any]], task: str) -> str:
 def empty_canvas(feature_names: list[str] | None = None) -> PlotContext:
     """The output view's context for a blank (−6, 6) painting canvas."""
     return PlotContext(task="binary", classes=[0, 1], layer_names=layer_names(1),
-                       activations=["sigmoid"], X_train_raw=np.zeros((0, 2)),
-                       y_train=np.zeros(0, dtype=np.int64), X_test_raw=None, y_test=None,
+                       activations=["sigmoid"], X_train_raw=None,  # no points: None
+                       y_train=None, X_test_raw=None, y_test=None,
                        extent=tuple(float(v) for v in PLAYGROUND_EXTENT), input_dim=2,
                        feature_names=list(feature_names or ["x1", "x2"]))
 

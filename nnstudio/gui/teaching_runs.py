@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
@@ -28,6 +29,7 @@ from nnstudio.gui.snapshot import Snapshot
 qtfix.install()
 
 PROGRESS_INTERVAL = 0.1  # seconds between progress signals of a background run
+FLUSH_INTERVAL = 0.5  # while training, the live run's record is extended this often
 
 
 class RunRecorder:
@@ -38,12 +40,17 @@ class RunRecorder:
         self._experiment = experiment  # the experiment as shown, with its training settings
         self.current: RunRecord | None = None
         self._generation: int | None = None
+        self._limit: int | None = None  # the epoch limit just reached (the run finished)
+        # samples not yet in the record: (steps, losses, grads, epoch rows) per snapshot
+        self._pending: list[tuple[Any, Any, Any, list]] = []
+        self._flushed_at = 0.0
 
     def on_snapshot(self, snap: Snapshot) -> None:
         """Feed every snapshot of the current generation (in order)."""
-        if snap.fresh or snap.generation != self._generation:
+        if snap.generation != self._generation:  # a reset or a new network
             self.close("stopped")
             self._generation = snap.generation
+            self._limit = None
         trained = len(snap.steps) > 0 or bool(snap.epochs)
         if self.current is None:
             if not trained:
@@ -53,23 +60,52 @@ class RunRecorder:
             self.store.add(self.current)
         record = self.current
         if trained:
-            record.extend(snap.steps, snap.losses, snap.grads, snap.epochs)
+            self._pending.append((snap.steps, snap.losses, snap.grads, snap.epochs))
+        now = time.perf_counter()
+        if not snap.running or now - self._flushed_at >= FLUSH_INTERVAL:
+            self.flush()
+            self._flushed_at = now
         if snap.diverged:
             record.finish("diverged", snap.diverged)
         elif snap.running:
             record.status, record.message = "running", ""
+            self._limit = None
+        elif self._limit is not None and snap.epoch >= self._limit:
+            record.finish("finished")
         elif record.status == "running":
             record.finish("stopped")
         self.store.touch()
 
-    def on_limit_reached(self, _epochs: int) -> None:
-        """The epoch limit was reached: the run is finished (until trained on)."""
-        if self.current is not None and self.current.status != "diverged":
-            self.current.finish("finished")
+    def flush(self) -> None:
+        """Move the samples received so far into the current record."""
+        pending, self._pending = self._pending, []
+        record = self.current
+        if record is None or not pending:
+            return
+        rows = [row for p in pending for row in p[3]]
+        sampled = [p for p in pending if len(p[0])]
+        if not sampled:
+            record.extend(epochs=rows)
+            return
+        steps = np.concatenate([np.asarray(p[0]) for p in sampled])
+        losses = np.concatenate([np.asarray(p[1]) for p in sampled])
+        grads = [np.asarray(p[2]) for p in sampled]
+        whole = all(g.ndim == 2 and len(g) == len(p[0]) for g, p in zip(grads, sampled))
+        record.extend(steps, losses, np.vstack(grads) if whole else None, rows)
+
+    def on_limit_reached(self, epochs: int) -> None:
+        """The epoch limit was reached: the run is finished (until trained on). The signal
+        may come before the run's last snapshot."""
+        self._limit = int(epochs)
+        self.flush()
+        record = self.current
+        if record is not None and record.status != "diverged" and record.epochs_done >= epochs:
+            record.finish("finished")
             self.store.touch()
 
     def close(self, status: str = "stopped") -> None:
         """The run ends (a reset, a new network, the window closes)."""
+        self.flush()
         record, self.current = self.current, None
         if record is not None and record.status == "running":
             record.finish(status)
@@ -202,7 +238,8 @@ class BatchProgress(QWidget):
         self.bar.setTextVisible(True)
         self.stop_button = QPushButton("Stop")
         self.stop_button.setToolTip("Stop training the comparison runs (finished runs stay).")
-        self.stop_button.clicked.connect(runner.stop)
+        # a plain call on this thread: a slot of the runner would wait for its busy thread
+        self.stop_button.clicked.connect(lambda: runner.stop())
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 2, 6, 4)
         layout.addWidget(self.label, 1)

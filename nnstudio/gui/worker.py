@@ -43,7 +43,9 @@ OUTPUT_RESOLUTION = 100
 NEURON_RESOLUTION = 24
 MAX_PENDING_SAMPLES = 200_000  # per-step samples kept while the GUI is not listening
 MAX_PENDING_PARAMS = 128  # epoch-boundary weight copies kept between two snapshots
+TIMELINE_GRID = 100  # weights of every epoch up to 100, of every 2nd up to 200, 4th up to 400...
 HISTOGRAM_INTERVAL = 0.25  # seconds between histograms while training
+VIEWS_INTERVAL = 0.1  # seconds between output/neuron pictures while training (<= 10/s)
 HISTOGRAM_BINS = 30
 HISTOGRAM_ROWS = 256  # training rows whose activations the histograms count
 METRIC_KEYS = ("train_loss", "test_loss", "train_accuracy", "test_accuracy")
@@ -108,6 +110,9 @@ class TrainingWorker(QObject):
         self._need_initial_params = True
         self._histograms_on = True
         self._next_histogram_at = 0.0
+        self._histogram_of: tuple[int, int] | None = None  # (step, edits) last counted
+        self._edits = 0  # weight edits so far (edited weights need new histograms)
+        self._next_views_at = 0.0
         self._wake.connect(self._on_wake)
 
     # --- GUI side: thread-safe commands ---------------------------------------------------
@@ -330,6 +335,7 @@ class TrainingWorker(QObject):
         self.running_changed.emit(running)
 
     def _after_edit(self) -> None:
+        self._edits += 1
         if not self._running:
             self._emit_snapshot()
 
@@ -350,6 +356,8 @@ class TrainingWorker(QObject):
         self._epoch_params = []
         self._need_initial_params = True
         self._next_histogram_at = 0.0
+        self._histogram_of = None
+        self._next_views_at = 0.0
 
     def _reset(self, generation: int, seed: int | None) -> None:
         session = self._session
@@ -403,12 +411,15 @@ class TrainingWorker(QObject):
                     if self._until_epoch_end:
                         self._until_epoch_end = False
                         self._set_running(False)
+                        self._log_params()  # where training stops, off the grid or not
                         self._emit_snapshot()
                         return
                     if self._stop_after is not None and trainer.epoch >= self._stop_after:
+                        self._log_params()
                         self._set_running(False)
-                        self._emit_snapshot()
+                        # the limit first: the GUI then shows the snapshot as "stopped at"
                         self.limit_reached.emit(self._stop_after)
+                        self._emit_snapshot()
                         return
                 if due:
                     self._frame()
@@ -458,7 +469,7 @@ class TrainingWorker(QObject):
         self._grads.append(report.grad_mean_abs)
         if report.act is not None:
             self._last_act = report.act
-        if report.epoch_end:
+        if report.epoch_end and _on_timeline_grid(self._session.trainer.epoch):
             self._log_params()
         if len(self._steps) > MAX_PENDING_SAMPLES:  # nobody is listening: keep every 2nd
             self._steps = self._steps[1::2]
@@ -474,6 +485,8 @@ class TrainingWorker(QObject):
 
     def _log_params(self) -> None:
         trainer, network = self._session.trainer, self._session.network
+        if self._epoch_params and self._epoch_params[-1][1] == trainer.step_count:
+            return  # this moment is logged already
         row = trainer.history[-1] if trainer.history else {}
         metrics = {k: float(row[k]) for k in METRIC_KEYS
                    if isinstance(row.get(k), (int, float)) and math.isfinite(row[k])}
@@ -582,12 +595,20 @@ class TrainingWorker(QObject):
         )
         self._epoch_params = []
         self._fresh = False
-        if self._histograms_on and (not self._running or now >= self._next_histogram_at):
+        moment = (trainer.step_count, self._edits)  # histograms only of new weights
+        if self._histograms_on and moment != self._histogram_of \
+                and (not self._running or now >= self._next_histogram_at):
             self._next_histogram_at = now + HISTOGRAM_INTERVAL
+            self._histogram_of = moment
             with np.errstate(all="ignore"):
                 snap.histograms = all_histograms(network, HISTOGRAM_BINS,
                                                  X=trainer.X_train[:HISTOGRAM_ROWS])
-        self._add_views(snap, session)
+        # the pictures (100x100 output grid, neuron grids) cost more than the rest of a
+        # snapshot: while training they are computed at most every VIEWS_INTERVAL; the
+        # snapshots in between carry None and the views keep their last picture
+        if not self._running or now >= self._next_views_at:
+            self._next_views_at = now + VIEWS_INTERVAL
+            self._add_views(snap, session)
         return snap
 
     def _add_views(self, snap: Snapshot, session: Session, network: Any = None) -> None:
@@ -608,6 +629,17 @@ class TrainingWorker(QObject):
             X, y = session.eval_set()
             predicted = network.predict_classes(X)
             snap.confusion = grids.confusion_matrix(y, predicted, max(session.n_classes, 2))
+
+
+def _on_timeline_grid(epoch: int) -> bool:
+    """Whether the weights after ``epoch`` go to the timeline: every epoch up to
+    TIMELINE_GRID, then every 2nd up to twice that, every 4th up to four times ... (the
+    timeline keeps a bounded, evenly spread subset anyway; copying every epoch of a fast
+    run would only cost time in both threads)."""
+    stride = 1
+    while epoch > TIMELINE_GRID * stride:
+        stride *= 2
+    return epoch % stride == 0
 
 
 class TrainingThread(QObject):
