@@ -201,6 +201,7 @@ class GradientPlot(QtWidgets.QWidget):
         with np.errstate(divide="ignore", invalid="ignore"):
             lo = math.floor(math.log10(float(np.nanmin(shown))))
             hi = math.ceil(math.log10(float(np.nanmax(shown))))
+        lo = max(lo, hi - MAX_DECADES)  # a saturated run can reach 1e-60: keep it readable
         if hi <= lo:
             hi = lo + 1
         if self._y_decades != (lo, hi):
@@ -208,6 +209,7 @@ class GradientPlot(QtWidgets.QWidget):
             self.curve_plot.setYRange(lo, hi, padding=0.02)
 
     def _set_bar_range(self, lo: int, hi: int) -> None:
+        lo = max(lo, hi - MAX_DECADES)
         if hi <= lo:
             hi = lo + 1
         if self._decades == (lo, hi):
@@ -268,6 +270,10 @@ class GradientPlot(QtWidgets.QWidget):
             ci.layout.setRowStretchFactor(0, 3)
             ci.layout.setRowStretchFactor(1, 2)
         refit_layout(self.graphics)
+
+
+#: the log axes show at most this many decades below the largest gradient
+MAX_DECADES = 12
 
 
 def _times(factor: float) -> str:
