@@ -1,9 +1,11 @@
 """The teaching tools wired into the main window: lessons, the backpropagation inspector,
 run comparison, the weight timeline, histograms, painted data and the closed-form baseline.
 
-:class:`Teaching` builds the docks (tabbed together on the right, hidden until opened from
-the menus), the timeline bar (bottom) and the paint tool bar, adds the menu entries, and
-connects everything to the window and its training worker:
+:class:`Teaching` builds the docks, hidden until opened from the menus: the lesson on the
+right (beside everything else, so its text stays readable while the tools are used) and
+the tools (inspector, comparison, histograms, baseline) as more tabs beside Data and
+Network, widening that area while one is shown; the timeline bar (bottom) and the paint
+tool bar. It adds the menu entries and connects everything to the window and its worker:
 
 - the worker's snapshots feed the run recorder (the "Compare runs" store), the weight
   timeline (``Snapshot.epoch_params``), the histograms (``Snapshot.histograms``), the
@@ -63,7 +65,6 @@ class Teaching(QObject):
         self._worker: Any = None
         self._generation: int | None = None
         self._prepared: Any = None
-        self._context: Any = None
         self._x_range: tuple[float, float] | None = None
         self._frozen: set[str] = set()  # why the live pictures are held ("scrub", "paint")
         self._last_live: Snapshot | None = None
@@ -289,10 +290,17 @@ class Teaching(QObject):
         if dock.isFloating():
             return
         win = self.win
+        central = win.centralWidget()
+        room = win.width() - (central.minimumSizeHint().width() if central else 0) - 24
         if dock is self.lesson_dock:
             if was_hidden:
-                win.resizeDocks([dock], [LESSON_WIDTH], Qt.Orientation.Horizontal)
+                left = max((d.width() for d in self.tool_docks + [win.data_dock]
+                            if d.isVisible() and not d.isFloating()), default=0)
+                width = max(dock.minimumSizeHint().width(), min(LESSON_WIDTH, room - left))
+                win.resizeDocks([dock], [width], Qt.Orientation.Horizontal)
             return
+        right = self.lesson_dock.width() if self.lesson_dock.isVisible() \
+            and not self.lesson_dock.isFloating() else 0
         target = max(TOOL_WIDTHS.get(dock.objectName(), SETTINGS_WIDTH),
                      dock.minimumSizeHint().width())
         if dock is self.histogram_dock:
@@ -301,6 +309,7 @@ class Teaching(QObject):
             n = len(self.histograms.cells)
             columns = 1 if n <= 3 else 2 if n <= 6 else 3
             target += HISTOGRAM_COLUMN * (columns - 1)
+        target = max(dock.minimumSizeHint().width(), min(target, room - right))
         if dock.width() < target:
             win.resizeDocks([dock], [target], Qt.Orientation.Horizontal)
 
@@ -337,7 +346,7 @@ class Teaching(QObject):
             self._worker.snapshot.connect(self._on_snapshot)
             self._worker.rendered.connect(self._on_rendered)
             self._worker.limit_reached.connect(self._on_limit_reached)
-        self._prepared, self._context = session.prepared, session.context
+        self._prepared = session.prepared
         self._x_range = session.x_range
         self.inspector.set_data(session.prepared, session.context)
         self.inspector.set_learning_rate(session.experiment.training.learning_rate)
@@ -511,8 +520,9 @@ class Teaching(QObject):
                        + ((pt.pos().y() - where.y()) / py) ** 2)
         self.inspect(int(best.index()))
 
-    def inspect(self, index: int | None) -> bool:
-        """Explain training row ``index`` in the inspector with the weights shown now."""
+    def inspect(self, index: int | None, bring_forward: bool = True) -> bool:
+        """Explain training row ``index`` in the inspector with the weights shown now
+        (and show the inspector, unless ``bring_forward`` is False)."""
         win = self.win
         weights = self.shown_weights or win._latest_weights
         if index is None or win.spec is None or not weights:
@@ -528,13 +538,14 @@ class Teaching(QObject):
             snap = self._last_live
             where = "" if snap is None else f"of epoch {snap.epoch:,}, step {snap.step:,}"
         ok = self.inspector.inspect(index, network, where)
-        self.show_dock(self.inspector_dock)
+        if bring_forward:
+            self.show_dock(self.inspector_dock)
         return ok
 
     def _refresh_inspector_if_stale(self) -> None:
         """Re-explain the sample when the weights changed (not after the inspector's own step)."""
-        if self.inspector_dock.isHidden() or "scrub" in self._frozen:
-            return
+        if not self.inspector.isVisible() or "scrub" in self._frozen:
+            return  # (a tab behind another is not visible: it is refreshed when raised)
         current = self.inspector.network_weights()
         weights = self.shown_weights
         if current is None or weights is None or len(current) != len(weights):
@@ -542,9 +553,18 @@ class Teaching(QObject):
         same = all(np.array_equal(W, W2) and np.array_equal(b, b2)
                    for (W, b), (W2, b2) in zip(current, weights))
         if not same:
-            self.inspect(self.inspector.index)
+            self.inspect(self.inspector.index, bring_forward=False)
 
     def _apply_step(self, weights: list) -> None:
+        """The inspector's SGD step goes to the worker (between two training steps) - not
+        while an earlier moment of the timeline is shown: that is not the live network."""
+        if "scrub" in self._frozen:
+            moment = self.timeline_bar.current_snapshot()
+            when = f"epoch {moment.epoch}" if moment is not None else "an earlier moment"
+            self.win.statusBar().showMessage(
+                f"The step changed only the inspector's copy of {when}. Use \"Resume from "
+                "here\" on the timeline to train the network from that moment.", 8000)
+            return
         if self.win.worker is not None:
             self.win.worker.set_weights(weights)
 

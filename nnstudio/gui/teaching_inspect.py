@@ -14,12 +14,45 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from nnstudio.engine.backprop import fmt
 from nnstudio.engine.errors import NNStudioError
 from nnstudio.engine.network import Network
 from nnstudio.gui.backprop_inspector import BackpropInspector
+
+
+class _WidthScroll(QScrollArea):
+    """Scrolls sideways when the dock is narrower than ``widget`` can be, and fits it to the
+    height (so a narrow dock never widens the window and nothing drops off the bottom)."""
+
+    def __init__(self, widget: QWidget) -> None:
+        super().__init__()
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setWidgetResizable(False)
+        self.setWidget(widget)
+        self.setMinimumHeight(widget.minimumSizeHint().height())
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        widget, viewport = self.widget(), self.viewport()
+        minimum = widget.minimumSizeHint()
+        width = max(viewport.width(), minimum.width())
+        bar = self.horizontalScrollBar().sizeHint().height() if width > viewport.width() else 0
+        widget.resize(width, max(self.height() - bar, minimum.height()))
 
 
 def _value(v: Any) -> str:
@@ -90,7 +123,6 @@ class InspectorPanel(QWidget):
         top.addStretch(1)
         top.addWidget(self.refresh_button)
         self.sample_label = QLabel()
-        self.sample_label.setWordWrap(True)
         self.sample_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.hint = QLabel()
         self.hint.setObjectName("muted")
@@ -99,15 +131,20 @@ class InspectorPanel(QWidget):
         self.inspector = BackpropInspector()
         self.inspector.layout().setContentsMargins(0, 4, 0, 0)
         self.inspector.splitter.setSizes([330, 420])  # a dock is narrower than its default
+        for splitter in (self.inspector.splitter, self.inspector.vsplit):
+            splitter.setChildrenCollapsible(False)  # the SGD step must not vanish
         self.inspector.apply_step_requested.connect(self.apply_step_requested)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
         layout.setSpacing(4)
         layout.addLayout(top)
-        layout.addWidget(self.sample_label)
-        layout.addWidget(self.hint)
-        layout.addWidget(self.inspector, 1)
+        line = QHBoxLayout()  # which weights, and how to pick another sample
+        line.setSpacing(8)
+        line.addWidget(self.sample_label)
+        line.addWidget(self.hint, 1)
+        layout.addLayout(line)
+        layout.addWidget(_WidthScroll(self.inspector), 1)
         self.set_data(None, None)
 
     # --- API -------------------------------------------------------------------------------
@@ -162,7 +199,7 @@ class InspectorPanel(QWidget):
         self.row_box.setValue(index + 1)
         self.row_box.blockSignals(False)
         self.refresh_button.setEnabled(True)
-        self.sample_label.setText(f"Weights {where}." if where else "")
+        self.sample_label.setText(f"Weights {where} ·" if where else "")
         self.sample_label.setVisible(bool(where))
         return True
 

@@ -63,6 +63,7 @@ class PaintMode(QObject):
         self.done_button.clicked.connect(self.finish)
         win.addToolBarBreak(Qt.ToolBarArea.TopToolBarArea)
         win.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.toolbar)
+        self.toolbar.toggleViewAction().setVisible(False)  # shown by painting only
         self.toolbar.hide()
 
     # --- API -------------------------------------------------------------------------------
@@ -77,6 +78,7 @@ class PaintMode(QObject):
         elif not self.active or not self.pending:
             paint.set_points([])
             self.pending = True
+            self.win.pause()  # nothing to train on until the points can be
             self._freeze(True)
             self.win.output_view.reset(empty_canvas())
         self.active = True
@@ -103,15 +105,17 @@ class PaintMode(QObject):
 
     def on_session(self, session: Any) -> None:
         """A session was installed: follow painted data, leave the tools for other data."""
+        if not self.active:
+            self.toolbar.hide()  # (a restored window layout may have shown it)
         exp = session.experiment
         if exp.data.source == "painted":
             self.pending = False
             self._freeze(False)
             if self.controller is not None and self.controller.points() != exp.data.points:
                 self.controller.set_points(exp.data.points or [])
-        elif self.active and not self.pending:
+        elif self.active:
             self.finish()  # other data was chosen while painting
-        elif self.controller is not None and not self.active:
+        elif self.controller is not None:
             self.controller.set_points([])
 
     # --- internals -------------------------------------------------------------------------

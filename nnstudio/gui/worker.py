@@ -44,7 +44,7 @@ NEURON_RESOLUTION = 24
 MAX_PENDING_SAMPLES = 200_000  # per-step samples kept while the GUI is not listening
 MAX_PENDING_PARAMS = 128  # epoch-boundary weight copies kept between two snapshots
 TIMELINE_GRID = 100  # weights of every epoch up to 100, of every 2nd up to 200, 4th up to 400...
-HISTOGRAM_INTERVAL = 0.25  # seconds between histograms while training
+HISTOGRAM_INTERVAL = 0.1  # seconds between histograms while training
 VIEWS_INTERVAL = 0.1  # seconds between output/neuron pictures while training (<= 10/s)
 HISTOGRAM_BINS = 30
 HISTOGRAM_ROWS = 256  # training rows whose activations the histograms count
@@ -108,7 +108,6 @@ class TrainingWorker(QObject):
         # weight copies for the timeline since the last snapshot (see Snapshot.epoch_params)
         self._epoch_params: list[tuple[int, int, np.ndarray, dict[str, float]]] = []
         self._need_initial_params = True
-        self._histograms_on = True
         self._next_histogram_at = 0.0
         self._histogram_of: tuple[int, int] | None = None  # (step, edits) last counted
         self._edits = 0  # weight edits so far (edited weights need new histograms)
@@ -181,10 +180,6 @@ class TrainingWorker(QObject):
         self._send("rewind", int(generation), np.array(params, dtype=float), int(epoch),
                    int(step), [dict(row) for row in history], np.array(steps, dtype=np.int64),
                    np.array(losses, dtype=float), np.array(grads, dtype=float))
-
-    def set_histograms(self, on: bool) -> None:
-        """Attach per-layer histograms to snapshots (a few times a second) or not."""
-        self._send("histograms", bool(on))
 
     def set_stop_after(self, epochs: int | None) -> None:
         """Pause when the epoch count reaches ``epochs`` (None: train until paused)."""
@@ -292,8 +287,6 @@ class TrainingWorker(QObject):
             self._render(args[0], args[1])
         elif name == "rewind":
             self._rewind(*args)
-        elif name == "histograms":
-            self._histograms_on = bool(args[0])
         elif name == "stop_after":
             self._stop_after = None if args[0] is None else int(args[0])
         elif name == "snapshot":
@@ -596,7 +589,7 @@ class TrainingWorker(QObject):
         self._epoch_params = []
         self._fresh = False
         moment = (trainer.step_count, self._edits)  # histograms only of new weights
-        if self._histograms_on and moment != self._histogram_of \
+        if moment != self._histogram_of \
                 and (not self._running or now >= self._next_histogram_at):
             self._next_histogram_at = now + HISTOGRAM_INTERVAL
             self._histogram_of = moment

@@ -180,7 +180,7 @@ def test_a_lesson_opens_its_experiment_and_locks_its_controls(qtbot, window):
     assert win.spec.sizes == [2, 2, 1]
     assert set(teaching.locks.names) == set(lesson.locked)
     data, designer, bar = win.data_panel, win.designer_panel, win.training_bar
-    locked = [data.tiles["spiral"], data.regenerate, designer.add_button,
+    locked = [data.tiles["spiral"], data.regenerate, data.noise, data.test, designer.add_button,
               designer.rows[0].units, designer.rows[0].activation, designer.rows[0].remove,
               designer.override, designer.loss, designer.out_activation]
     for widget in locked:
@@ -506,3 +506,59 @@ def test_teaching_docks_start_hidden_and_open_from_the_view_menu(window):
     action.trigger()
     assert teaching.histogram_dock.isHidden() and not action.isChecked()
 
+
+
+def test_the_window_layout_keeps_the_teaching_docks(qtbot):
+    ensure_app()
+    first = MainWindow(circles(), restore_layout=False)
+    qtbot.addWidget(first)
+    first.resize(1280, 800)
+    first.show()
+    qtbot.waitUntil(lambda: first.snapshots_drawn >= 1, timeout=5000)
+    first.teaching.show_dock(first.teaching.compare_dock)
+    first.close()  # saves the layout (in the tests' own settings scope)
+    again = MainWindow(circles(), restore_layout=True)
+    qtbot.addWidget(again)
+    again.show()
+    qtbot.waitUntil(lambda: again.snapshots_drawn >= 1, timeout=5000)
+    try:
+        assert not again.teaching.compare_dock.isHidden()
+        assert again.teaching.inspector_dock.isHidden()
+        assert not again.teaching.paint.toolbar.isVisible()
+    finally:
+        again.close()
+
+
+def test_choosing_other_data_while_painting_leaves_the_canvas(qtbot, window):
+    win = window()
+    teaching = win.teaching
+    teaching.start_painting()
+    assert win.live_view_frozen
+    exp = circles()
+    exp.data = DataConfig(source="builtin", name="moons", seed=0)
+    assert win.open_experiment(exp)
+    assert not teaching.paint.active and not win.live_view_frozen
+    assert not teaching.paint.toolbar.isVisible()
+    assert win.output_view.train_points.data.size == len(win.prepared.X_train)
+
+
+def test_the_inspector_explains_a_scrubbed_moment_without_changing_the_network(qtbot, window):
+    win = window()
+    teaching = win.teaching
+    train_epochs(qtbot, win, 3)
+    moment = teaching.timeline[1]
+    teaching.timeline_bar.scrub_to(1)
+    expected = Network(win.spec.copy(), seed=0)
+    np.copyto(expected.params, moment.params)
+    qtbot.waitUntil(lambda: same_weights(teaching.shown_weights, expected.get_weights()),
+                    timeout=3000)
+    live = worker_weights(win)
+    assert teaching.inspect(4)
+    assert "epoch 1" in teaching.inspector.sample_label.text()
+    assert same_weights(teaching.inspector.inspector.network.get_weights(),
+                        expected.get_weights())
+    teaching.inspector.inspector.apply_button.click()
+    qtbot.wait(100)
+    assert win.wait_for_idle(3.0)
+    assert same_weights(worker_weights(win), live)  # only the inspector's copy moved
+    assert "Resume from here" in win.statusBar().currentMessage()
