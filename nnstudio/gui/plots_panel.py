@@ -180,6 +180,9 @@ class PlotsPanel(QtWidgets.QWidget):
             splitter.setHandleWidth(5)
         self._layout.addWidget(container)
         self._container = container
+        if mode != TABS:  # a tab widget hides its inactive pages; out of it they must show
+            for pane in panes:
+                pane.setVisible(True)
         if old is not None:
             self._layout.removeWidget(old)
             old.deleteLater()

@@ -472,3 +472,19 @@ def test_signals_do_not_exhaust_singleton_refcounts(qtbot):
         emitter.fired.emit()
     assert sys.getrefcount(True) > 0
     assert before > 0
+
+
+def test_panes_show_again_after_the_tabbed_layout(qtbot):
+    """A narrow window puts the plots in tabs; widening it again must show every pane
+    (a tab widget hides its inactive pages, and they stayed hidden once moved out)."""
+    from nnstudio.gui.plots_panel import PlotsPanel
+
+    panel = PlotsPanel()
+    qtbot.addWidget(panel)
+    panel.resize(1200, 320)
+    panel.show()
+    panel.set_layout_mode("tabs")
+    qtbot.wait(10)
+    panel.set_layout_mode("row")
+    qtbot.wait(10)
+    assert all(pane.isVisible() for pane in (panel.loss, panel.gradients, panel.activations))
