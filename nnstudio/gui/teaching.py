@@ -498,6 +498,7 @@ class Teaching(QObject):
         if self.paint.active:
             self.paint.finish()
         self.win.open_experiment(exp, None)
+        self.win.mark_saved()  # as with a preset: nothing to save until the student edits it
         self.win.lesson.hide()  # the lesson dock explains it
         self.locks.apply()
 

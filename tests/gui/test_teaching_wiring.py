@@ -562,3 +562,15 @@ def test_the_inspector_explains_a_scrubbed_moment_without_changing_the_network(q
     assert win.wait_for_idle(3.0)
     assert same_weights(worker_weights(win), live)  # only the inspector's copy moved
     assert "Resume from here" in win.statusBar().currentMessage()
+
+
+def test_opening_and_closing_a_lesson_leaves_nothing_unsaved(qtbot, window):
+    """Like a preset, a lesson's experiment is not a change the student made."""
+    win = window()
+    win.teaching.open_lesson("vanishing_gradients")
+    qtbot.waitUntil(lambda: win.teaching.lesson_panel.current_lesson() is not None, timeout=3000)
+    qtbot.wait(300)  # let the panels' rebuild settle
+    assert not win.isWindowModified()
+    win.teaching.close_lesson_action.trigger()
+    qtbot.wait(300)
+    assert not win.isWindowModified()
