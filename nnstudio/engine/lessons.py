@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from nnstudio.engine.errors import NNStudioError
+from nnstudio.engine.validation import value_kind
 
 FORMAT = "nnstudio.lesson"
 VERSION = 1
@@ -133,22 +134,6 @@ def preset_path(name: str) -> Path:
 
 # --- reading and validating ---------------------------------------------------------------------
 
-def _kind(value: Any) -> str:
-    if value is None:
-        return "nothing (null)"
-    if isinstance(value, bool):
-        return f"{str(value).lower()} (true/false)"
-    if isinstance(value, str):
-        return f"the text {value!r}"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, dict):
-        return "a table/object"
-    if isinstance(value, list):
-        return "a list"
-    return type(value).__name__
-
-
 class _Reader:
     """Validates one parsed lesson file; every error names the file and the key path."""
 
@@ -161,7 +146,7 @@ class _Reader:
 
     def keys(self, d: Any, allowed: Sequence[str], path: str) -> dict[str, Any]:
         if not isinstance(d, dict):
-            raise self.fail(path or "(top level)", f"expected a table/object, got {_kind(d)}")
+            raise self.fail(path or "(top level)", f"expected a table/object, got {value_kind(d)}")
         for key in d:
             if key not in allowed:
                 where = f"{path}.{key}" if path else str(key)
@@ -179,7 +164,7 @@ class _Reader:
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
             value = "\n".join(value)
         if not isinstance(value, str):
-            raise self.fail(path, f"expected text (or a list of lines), got {_kind(value)}")
+            raise self.fail(path, f"expected text (or a list of lines), got {value_kind(value)}")
         if not allow_empty and not value.strip():
             raise self.fail(path, "is empty")
         return value
@@ -187,24 +172,24 @@ class _Reader:
     def number(self, value: Any, path: str) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)) \
                 or not math.isfinite(value):
-            raise self.fail(path, f"expected a finite number, got {_kind(value)}")
+            raise self.fail(path, f"expected a finite number, got {value_kind(value)}")
         return float(value)
 
     def whole(self, value: Any, path: str, minimum: int = 0) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise self.fail(path, f"expected a whole number, got {_kind(value)}")
+            raise self.fail(path, f"expected a whole number, got {value_kind(value)}")
         if value < minimum:
             raise self.fail(path, f"must be at least {minimum}, got {value}")
         return int(value)
 
     def choice(self, value: Any, path: str, known: Sequence[str], what: str) -> str:
         if not isinstance(value, str) or value not in known:
-            raise self.fail(path, f"unknown {what} {_kind(value)} (known: {', '.join(known)})")
+            raise self.fail(path, f"unknown {what} {value_kind(value)} (known: {', '.join(known)})")
         return value
 
     def header(self, d: dict, file_id: str | None) -> tuple[str, str]:
         if "format" in d and d["format"] != FORMAT:
-            raise self.fail("format", f"expected {FORMAT!r}, got {_kind(d['format'])}; this "
+            raise self.fail("format", f"expected {FORMAT!r}, got {value_kind(d['format'])}; this "
                             "is not an nnstudio lesson file")
         if "version" in d:
             version = self.whole(d["version"], "version", 1)
@@ -214,20 +199,20 @@ class _Reader:
         lesson_id = self.required(d, "id", "")
         if not isinstance(lesson_id, str) or not _ID.match(lesson_id):
             raise self.fail("id", "expected a short name of lower-case letters, digits, _ "
-                            f"and -, got {_kind(lesson_id)}")
+                            f"and -, got {value_kind(lesson_id)}")
         if file_id is not None and lesson_id != file_id:
             raise self.fail("id", f"is {lesson_id!r} but the file is named for {file_id!r}; "
                             "a lesson's id must match its file name")
         language = self.required(d, "language", "")
         if not isinstance(language, str) or not _LANGUAGE.match(language):
             raise self.fail("language", f"expected a language code such as \"en\" or \"ko\", "
-                            f"got {_kind(language)}")
+                            f"got {value_kind(language)}")
         return lesson_id, language
 
     def sections(self, value: Any) -> list[Section]:
         if not isinstance(value, list) or not value:
             raise self.fail("sections", f"expected a non-empty list of sections, got "
-                            f"{_kind(value)}")
+                            f"{value_kind(value)}")
         out = []
         for k, item in enumerate(value):
             path = f"sections[{k}]"
@@ -247,7 +232,7 @@ class _Reader:
             steps = d["steps"]
             if not isinstance(steps, list) or not steps:
                 raise self.fail("task.steps", f"expected a non-empty list of steps, got "
-                                f"{_kind(steps)}")
+                                f"{value_kind(steps)}")
             intro = self.text(d.get("text", ""), "task.text", allow_empty=True)
             raw = []
             for k, step in enumerate(steps):
@@ -269,7 +254,7 @@ class _Reader:
 
     def check(self, value: Any, path: str) -> dict[str, Any]:
         if not isinstance(value, dict):
-            raise self.fail(path, f"expected a table/object, got {_kind(value)}")
+            raise self.fail(path, f"expected a table/object, got {value_kind(value)}")
         kind = self.choice(value.get("type", "metric"), f"{path}.type", CHECK_TYPES,
                            "check type")
         if kind == "metric":
@@ -310,7 +295,7 @@ class _Reader:
             checks = self.required(d, "checks", path)
             if not isinstance(checks, list) or not checks:
                 raise self.fail(f"{path}.checks", f"expected a non-empty list of checks, got "
-                                f"{_kind(checks)}")
+                                f"{value_kind(checks)}")
             return {"type": kind, "checks": [self.check(c, f"{path}.checks[{k}]")
                                              for k, c in enumerate(checks)]}
         self.keys(value, ("type",), path)
@@ -328,11 +313,11 @@ class _Reader:
         if isinstance(value, int) and not isinstance(value, bool):
             return int(value)
         raise self.fail(path, f"expected a layer index (0 = first, -1 = last) or one of "
-                        f"{', '.join(LAYER_NAMES)}, got {_kind(value)}")
+                        f"{', '.join(LAYER_NAMES)}, got {value_kind(value)}")
 
     def locked(self, value: Any) -> list[str]:
         if not isinstance(value, list):
-            raise self.fail("locked", f"expected a list of control names, got {_kind(value)}")
+            raise self.fail("locked", f"expected a list of control names, got {value_kind(value)}")
         return [self.choice(v, f"locked[{k}]", LOCKABLE, "control") for k, v in
                 enumerate(value)]
 
@@ -341,7 +326,7 @@ class _Reader:
             if not value.strip() or "/" in value or "\\" in value:
                 raise self.fail("experiment", f"expected a preset file name in "
                                 f"resources/presets such as \"xor_hidden_layer.json\", got "
-                                f"{_kind(value)}")
+                                f"{value_kind(value)}")
             return value
         if isinstance(value, dict):
             from nnstudio.engine.experiment import Experiment
@@ -352,7 +337,7 @@ class _Reader:
                 raise LessonError(f"{self.label}: {exc}") from None
             return value
         raise self.fail("experiment", "expected a preset file name or an inline experiment "
-                        f"table, got {_kind(value)}")
+                        f"table, got {value_kind(value)}")
 
     # whole files
     def lesson(self, d: Any, file_id: str | None, path: Path | None) -> Lesson:
@@ -365,7 +350,7 @@ class _Reader:
         steps = [TaskStep(s["text"], s["check"]) for s in raw]
         nxt = d.get("next")
         if nxt is not None and (not isinstance(nxt, str) or not _ID.match(nxt)):
-            raise self.fail("next", f"expected the id of another lesson, got {_kind(nxt)}")
+            raise self.fail("next", f"expected the id of another lesson, got {value_kind(nxt)}")
         return Lesson(
             id=lesson_id, title=title, language=language, experiment=experiment,
             sections=sections, task_text=intro, steps=steps,
