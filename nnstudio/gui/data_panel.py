@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QScrollArea,
     QSlider,
     QSpinBox,
     QToolButton,
@@ -52,6 +51,7 @@ from nnstudio.engine.experiment import DataConfig
 from nnstudio.engine.features import expand_features, pretty_feature, validate_feature
 from nnstudio.engine.grids import grid_points
 from nnstudio.gui import style
+from nnstudio.gui.scroll_body import scroll_body
 
 THUMB = 38  # tile icon size (logical pixels)
 FEATURE_ICON = 30
@@ -310,18 +310,7 @@ class DataPanel(QWidget):
         self._gate_saved_test: int | None = None
         self._updating = False
 
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        outer.addWidget(scroll)
-        body = QWidget()
-        scroll.setWidget(body)
-        layout = QVBoxLayout(body)
-        layout.setContentsMargins(8, 8, 8, 8)
-        layout.setSpacing(6)
+        layout = scroll_body(self, spacing=6)
 
         # data set tiles
         self.tiles: dict[str, QToolButton] = {}

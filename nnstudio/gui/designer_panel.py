@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QScrollArea,
     QSizePolicy,
     QSpinBox,
     QToolButton,
@@ -42,6 +41,7 @@ from nnstudio.engine.initializers import INITIALIZER_SUMMARIES, INITIALIZERS
 from nnstudio.engine.losses import LOSSES
 from nnstudio.engine.network import LayerSpec, NetworkSpec, default_output
 from nnstudio.gui import style
+from nnstudio.gui.scroll_body import scroll_body
 
 MAX_HIDDEN_LAYERS = 32
 MAX_UNITS = 4096
@@ -250,18 +250,7 @@ class DesignerPanel(QWidget):
         self._rows: list[LayerRow] = []
         self._updating = False
 
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        outer.addWidget(scroll)
-        body = QWidget()
-        scroll.setWidget(body)
-        layout = QVBoxLayout(body)
-        layout.setContentsMargins(8, 8, 8, 8)
-        layout.setSpacing(8)
+        layout = scroll_body(self, spacing=8)
 
         # summary card: architecture and counts
         card = QFrame()
