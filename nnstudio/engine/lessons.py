@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import copy
 import html
-import json
 import math
 import os
 import re
@@ -27,7 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from nnstudio.engine.errors import NNStudioError
-from nnstudio.engine.validation import value_kind
+from nnstudio.engine.jsontoml import read_document
+from nnstudio.engine.validation import KeyReader, value_kind
 
 FORMAT = "nnstudio.lesson"
 VERSION = 1
@@ -134,24 +134,15 @@ def preset_path(name: str) -> Path:
 
 # --- reading and validating ---------------------------------------------------------------------
 
-class _Reader:
-    """Validates one parsed lesson file; every error names the file and the key path."""
+class _Reader(KeyReader):
+    """Validates one parsed lesson file; every error names the file and the key path.
 
-    def __init__(self, label: str) -> None:
-        self.label = label
+    The generic checks (known keys, numbers, whole numbers, names from a list, format and
+    version) and the ``<file>: <key path>: <problem>`` messages come from
+    :class:`~nnstudio.engine.validation.KeyReader`; this class holds the lesson schema.
+    """
 
-    def fail(self, path: str, message: str) -> LessonError:
-        return LessonError(f"{self.label}: {path}: {message}" if path else
-                           f"{self.label}: {message}")
-
-    def keys(self, d: Any, allowed: Sequence[str], path: str) -> dict[str, Any]:
-        if not isinstance(d, dict):
-            raise self.fail(path or "(top level)", f"expected a table/object, got {value_kind(d)}")
-        for key in d:
-            if key not in allowed:
-                where = f"{path}.{key}" if path else str(key)
-                raise self.fail(where, f"unknown key (known keys here: {', '.join(allowed)})")
-        return d
+    error = LessonError
 
     def required(self, d: dict, key: str, path: str) -> Any:
         if key not in d:
@@ -169,33 +160,8 @@ class _Reader:
             raise self.fail(path, "is empty")
         return value
 
-    def number(self, value: Any, path: str) -> float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) \
-                or not math.isfinite(value):
-            raise self.fail(path, f"expected a finite number, got {value_kind(value)}")
-        return float(value)
-
-    def whole(self, value: Any, path: str, minimum: int = 0) -> int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self.fail(path, f"expected a whole number, got {value_kind(value)}")
-        if value < minimum:
-            raise self.fail(path, f"must be at least {minimum}, got {value}")
-        return int(value)
-
-    def choice(self, value: Any, path: str, known: Sequence[str], what: str) -> str:
-        if not isinstance(value, str) or value not in known:
-            raise self.fail(path, f"unknown {what} {value_kind(value)} (known: {', '.join(known)})")
-        return value
-
     def header(self, d: dict, file_id: str | None) -> tuple[str, str]:
-        if "format" in d and d["format"] != FORMAT:
-            raise self.fail("format", f"expected {FORMAT!r}, got {value_kind(d['format'])}; this "
-                            "is not an nnstudio lesson file")
-        if "version" in d:
-            version = self.whole(d["version"], "version", 1)
-            if version > VERSION:
-                raise self.fail("version", f"the file has lesson format version {version}, "
-                                f"but this nnstudio reads version {VERSION}; update nnstudio")
+        self.format_and_version(d, FORMAT, VERSION, "lesson file")
         lesson_id = self.required(d, "id", "")
         if not isinstance(lesson_id, str) or not _ID.match(lesson_id):
             raise self.fail("id", "expected a short name of lower-case letters, digits, _ "
@@ -271,7 +237,7 @@ class _Reader:
                 raise self.fail(path, "give 'within_epochs' or 'after_epochs', not both")
             for key in ("within_epochs", "after_epochs"):
                 if key in d:
-                    out[key] = self.whole(d[key], f"{path}.{key}", 1)
+                    out[key] = self.integer(d[key], f"{path}.{key}", 1)
             return out
         if kind == "gradient_ratio":
             d = self.keys(value, ("type", "layer", "reference", "op", "value", "after_epochs"),
@@ -281,8 +247,9 @@ class _Reader:
                 "layer": self.layer_ref(d.get("layer", "first"), f"{path}.layer"),
                 "reference": self.layer_ref(d.get("reference", "last"), f"{path}.reference"),
                 "op": self.choice(d.get("op", "<"), f"{path}.op", OPS, "comparison"),
-                "value": self.positive(self.required(d, "value", path), f"{path}.value"),
-                "after_epochs": self.whole(d.get("after_epochs", 1), f"{path}.after_epochs", 1),
+                "value": self.number(self.required(d, "value", path), f"{path}.value",
+                                     positive=True),
+                "after_epochs": self.integer(d.get("after_epochs", 1), f"{path}.after_epochs", 1),
             }
         if kind == "overfitting":
             d = self.keys(value, ("type", "ratio"), path)
@@ -300,12 +267,6 @@ class _Reader:
                                              for k, c in enumerate(checks)]}
         self.keys(value, ("type",), path)
         return {"type": "manual"}
-
-    def positive(self, value: Any, path: str) -> float:
-        v = self.number(value, path)
-        if v <= 0:
-            raise self.fail(path, f"must be greater than 0, got {v:g}")
-        return v
 
     def layer_ref(self, value: Any, path: str) -> str | int:
         if isinstance(value, str) and value in LAYER_NAMES:
@@ -334,7 +295,7 @@ class _Reader:
             try:
                 Experiment.from_dict(copy.deepcopy(value), source="experiment")
             except NNStudioError as exc:
-                raise LessonError(f"{self.label}: {exc}") from None
+                raise self.error(f"{self.source}: {exc}") from None
             return value
         raise self.fail("experiment", "expected a preset file name or an inline experiment "
                         f"table, got {value_kind(value)}")
@@ -355,7 +316,7 @@ class _Reader:
             id=lesson_id, title=title, language=language, experiment=experiment,
             sections=sections, task_text=intro, steps=steps,
             locked=self.locked(d.get("locked", [])),
-            order=self.whole(d.get("order", 0), "order", 0),
+            order=self.integer(d.get("order", 0), "order", 0),
             summary=self.text(d.get("summary", ""), "summary", allow_empty=True).strip(),
             next=nxt, path=path,
         )
@@ -383,31 +344,8 @@ class _Reader:
 
 
 def _parse(path: Path) -> Any:
-    label = path.name
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise LessonError(f"{label}: no such lesson file") from None
-    except OSError as exc:
-        raise LessonError(f"{label}: cannot read the file ({exc.strerror or exc})") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise LessonError(f"{label}: not a UTF-8 text file") from None
-    if path.suffix.lower() == ".toml":
-        try:
-            import tomllib
-        except ModuleNotFoundError:  # Python 3.10
-            raise LessonError(f"{label}: reading TOML needs Python 3.11; use JSON") from None
-        try:
-            return tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise LessonError(f"{label}: not valid TOML: {exc}") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise LessonError(f"{label}: not valid JSON: line {exc.lineno}, column {exc.colno}: "
-                          f"{exc.msg}") from None
+    """The parsed JSON (TOML for ``.toml``) of a lesson file; errors name the file."""
+    return read_document(path, path.name, what="lesson", error=LessonError)
 
 
 def _split_name(path: Path) -> tuple[str, str | None]:

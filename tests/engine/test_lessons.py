@@ -169,7 +169,18 @@ def test_a_good_minimal_file_loads(tmp_path) -> None:
     (with_(task={"text": "t", "check": {"metric": "test_loss", "op": "=", "value": 1}}),
      "demo.json: task.check.op: unknown comparison"),
     (with_(task={"text": "t", "check": {"metric": "test_loss", "value": "low"}}),
-     "demo.json: task.check.value: expected a finite number"),
+     "demo.json: task.check.value: expected a number, got the text 'low'"),
+    (with_(task={"text": "t", "check": {"metric": "test_loss", "value": float("nan")}}),
+     "demo.json: task.check.value: must be a finite number, got nan"),
+    (with_(task={"text": "t", "check": {"type": "gradient_ratio", "value": 0}}),
+     "demo.json: task.check.value: must be greater than 0, got 0"),
+    (with_(task={"text": "t", "check": {"metric": "epoch", "value": 3,
+                                        "within_epochs": 2.5}}),
+     "demo.json: task.check.within_epochs: expected a whole number, got 2.5"),
+    (with_(order=-1), "demo.json: order: must be at least 0, got -1"),
+    (with_(task={"text": "t", "check": {"metric": 7, "value": 1}}),
+     "demo.json: task.check.metric: expected the name of a metric, got 7"),
+    ("[1, 2]", "demo.json: \\(top level\\): expected a table/object, got a list"),
     (with_(task={"text": "t", "check": {"type": "gradient_ratio", "layer": "middle",
                                         "value": 0.1}}),
      "demo.json: task.check.layer: expected a layer index"),
@@ -187,6 +198,35 @@ def test_a_good_minimal_file_loads(tmp_path) -> None:
 def test_bad_lesson_files_name_the_file_and_key(tmp_path, data, message) -> None:
     with pytest.raises(LessonError, match=message):
         load_lesson(write(tmp_path, "demo.json", data))
+
+
+def test_unreadable_lesson_files_name_the_file(tmp_path) -> None:
+    with pytest.raises(LessonError, match="^nothing.json: no such lesson file$"):
+        load_lesson(tmp_path / "nothing.json")
+    (tmp_path / "folder.json").mkdir()
+    with pytest.raises(LessonError, match="^folder.json: is a folder, not a lesson file$"):
+        load_lesson(tmp_path / "folder.json")
+    (tmp_path / "latin1.json").write_bytes('{"title": "caf\u00e9"}'.encode("latin-1"))
+    with pytest.raises(LessonError, match="^latin1.json: not a text \\(UTF-8\\) file"):
+        load_lesson(tmp_path / "latin1.json")
+    (tmp_path / "broken.toml").write_text('id = "broken"\ntitle = \n', encoding="utf-8")
+    with pytest.raises(LessonError, match="^broken.toml: not valid TOML: .*line 2"):
+        load_lesson(tmp_path / "broken.toml")
+    write(tmp_path, "deep.json", "[" * 100_000)
+    with pytest.raises(LessonError, match="^deep.json: not valid JSON"):
+        load_lesson(tmp_path / "deep.json")
+
+
+def test_a_broken_file_among_good_ones_is_reported_by_name(tmp_path) -> None:
+    write(tmp_path, "demo.json", GOOD)
+    write(tmp_path, "broken.json", '{"id": "broken", "title": "T",\n "sections": [}')
+    (tmp_path / "bad.toml").write_text('id = "bad"\n[task\n', encoding="utf-8")
+    errors: list[str] = []
+    lessons = load_lessons(tmp_path, errors=errors)
+    assert [lesson.id for lesson in lessons] == ["demo"]
+    assert sorted(e.split(":")[0] for e in errors) == ["bad.toml", "broken.json"]
+    assert any(e.startswith("broken.json: not valid JSON: line 2, column 15") for e in errors)
+    assert any(e.startswith("bad.toml: not valid TOML") for e in errors)
 
 
 def test_missing_preset_is_reported_when_the_experiment_is_opened(tmp_path) -> None:
