@@ -18,45 +18,9 @@ from nnstudio.engine.experiment import DataConfig, Experiment, load_experiment, 
 from nnstudio.engine.history import history_columns
 from nnstudio.engine.modelfile import load_model, save_model
 from nnstudio.engine.network import LayerSpec
-from nnstudio.engine.training import TrainConfig
 from nnstudio.gui import dialogs, file_actions, settings, style, theme
-from nnstudio.gui.app import ensure_app
 from nnstudio.gui.dialogs import ask_unsaved_changes as REAL_ASK
 from nnstudio.gui.main_window import MainWindow
-
-
-def circles_experiment(epochs: int = 100_000, **training) -> Experiment:
-    options = dict(optimizer="sgd", learning_rate=0.1, batch_size=16, epochs=epochs, seed=0)
-    options.update(training)
-    return Experiment(
-        name="Small circles",
-        description="A small test network.",
-        data=DataConfig(source="builtin", name="circles", samples=200, noise=0.1, seed=0),
-        hidden=[LayerSpec(4, "tanh"), LayerSpec(3, "tanh")],
-        training=TrainConfig(**options),
-    )
-
-
-@pytest.fixture
-def window(qtbot):
-    ensure_app()
-    opened: list[MainWindow] = []
-
-    def _open(exp: Experiment | None = None, path: Path | None = None,
-              restore_layout: bool = False) -> MainWindow:
-        win = MainWindow(exp or circles_experiment(), experiment_path=path,
-                         restore_layout=restore_layout)
-        qtbot.addWidget(win)
-        if not restore_layout:
-            win.resize(1280, 800)
-        win.show()
-        qtbot.waitUntil(lambda: win.snapshots_drawn >= 1, timeout=5000)
-        opened.append(win)
-        return win
-
-    yield _open
-    for win in opened:
-        win.close()
 
 
 @pytest.fixture
@@ -80,7 +44,7 @@ def settle(qtbot, win: MainWindow) -> None:
 # --- save and open ---------------------------------------------------------------------------
 
 def test_save_then_open_restores_data_design_and_training(qtbot, window, tmp_path,
-                                                          clean_settings):
+                                                          clean_settings, circles):
     win = window()
     assert not win.isWindowModified()
     win.data_panel.select_dataset("moons")
@@ -116,7 +80,7 @@ def test_save_then_open_restores_data_design_and_training(qtbot, window, tmp_pat
     assert "moons.json" in win.windowTitle()
     assert load_experiment(path).to_dict() == shown.to_dict()
 
-    other = window(circles_experiment())
+    other = window(circles())
     assert other.open_experiment_file(path)
     assert other.current_experiment().to_dict() == shown.to_dict()
     assert other.experiment_path == path and not other.isWindowModified()
@@ -127,8 +91,8 @@ def test_save_then_open_restores_data_design_and_training(qtbot, window, tmp_pat
     assert other.data_panel.data_config().to_dict() == shown.data.to_dict()
 
 
-def test_save_as_toml_and_experiment_runs_in_the_cli(qtbot, window, tmp_path, capsys):
-    win = window(circles_experiment(epochs=2))
+def test_save_as_toml_and_experiment_runs_in_the_cli(qtbot, window, tmp_path, capsys, circles):
+    win = window(circles(epochs=2))
     path = tmp_path / "run.toml"
     assert win.save_experiment_to(path)
     import tomllib
@@ -152,9 +116,9 @@ def answer_with(monkeypatch, button: QMessageBox.StandardButton) -> list[str]:
     return texts
 
 
-def test_unsaved_changes_prompt_cancel_discard_save(qtbot, window, tmp_path, monkeypatch):
+def test_unsaved_changes_prompt_cancel_discard_save(qtbot, window, tmp_path, monkeypatch, circles):
     path = tmp_path / "exp.json"
-    save_experiment(circles_experiment(), path)
+    save_experiment(circles(), path)
     win = window(load_experiment(path), path)
     assert not win.isWindowModified()
     win.set_learning_rate(0.3)
@@ -235,9 +199,9 @@ def train_in_gui(qtbot, win: MainWindow, epochs: int) -> None:
     wait_paused(qtbot, win)
 
 
-def test_exported_model_and_history_equal_the_cli(qtbot, window, tmp_path):
+def test_exported_model_and_history_equal_the_cli(qtbot, window, tmp_path, circles):
     exp_path = tmp_path / "circles.json"
-    save_experiment(circles_experiment(epochs=4), exp_path)
+    save_experiment(circles(epochs=4), exp_path)
     win = window(load_experiment(exp_path), exp_path)
     train_in_gui(qtbot, win, 4)
     assert win.export_model(tmp_path / "gui.npz")
@@ -264,14 +228,14 @@ def test_exported_model_and_history_equal_the_cli(qtbot, window, tmp_path):
     assert gui_rows == cli_rows
 
 
-def test_open_model_loads_architecture_weights_and_scaling(qtbot, window, tmp_path):
+def test_open_model_loads_architecture_weights_and_scaling(qtbot, window, tmp_path, circles):
     exp_path = tmp_path / "circles.json"
-    save_experiment(circles_experiment(epochs=3), exp_path)
+    save_experiment(circles(epochs=3), exp_path)
     model_path = tmp_path / "trained.npz"
     assert cli_main(["train", str(exp_path), "--quiet", "--export", str(model_path)]) == 0
     model = load_model(model_path)
 
-    exp = circles_experiment()
+    exp = circles()
     exp.hidden = [LayerSpec(6, "relu")]
     win = window(exp)
     assert win.spec.sizes == [2, 6, 1]
@@ -301,9 +265,9 @@ def test_open_model_loads_architecture_weights_and_scaling(qtbot, window, tmp_pa
     assert np.abs(W0 - model.network.layers[0].W).max() < 0.5
 
 
-def test_open_model_that_does_not_fit_the_data_says_why(qtbot, window, tmp_path):
+def test_open_model_that_does_not_fit_the_data_says_why(qtbot, window, tmp_path, circles):
     exp_path = tmp_path / "circles.json"
-    save_experiment(circles_experiment(epochs=1), exp_path)
+    save_experiment(circles(epochs=1), exp_path)
     model_path = tmp_path / "circles.npz"
     assert cli_main(["train", str(exp_path), "--quiet", "--export", str(model_path)]) == 0
     iris = Experiment(name="Iris", data=DataConfig(source="builtin", name="iris"))
@@ -364,9 +328,9 @@ def test_history_export_before_any_epoch_explains(qtbot, window, tmp_path):
 
 # --- failed writes lose nothing -------------------------------------------------------------------------
 
-def test_failed_writes_say_why_and_lose_nothing(qtbot, window, tmp_path, monkeypatch):
+def test_failed_writes_say_why_and_lose_nothing(qtbot, window, tmp_path, monkeypatch, circles):
     path = tmp_path / "exp.json"
-    save_experiment(circles_experiment(), path)
+    save_experiment(circles(), path)
     before = path.read_bytes()
     win = window(load_experiment(path), path)
     win.set_learning_rate(0.5)
@@ -421,11 +385,11 @@ def drop(win: MainWindow, path: Path) -> bool:
 
 
 def test_drag_and_drop_of_experiment_model_csv_and_others(qtbot, window, tmp_path,
-                                                         monkeypatch):
+                                                         monkeypatch, circles):
     win = window()
     assert win.acceptDrops()
     exp_path = tmp_path / "dropped.json"
-    other = circles_experiment(epochs=1)
+    other = circles(epochs=1)
     other.name = "Dropped"
     save_experiment(other, exp_path)
     assert drop(win, exp_path)

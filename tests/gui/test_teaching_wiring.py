@@ -29,44 +29,12 @@ from nnstudio.gui.main_window import MainWindow
 from nnstudio.gui.teaching_locks import LOCK_TIP
 
 
-def circles(epochs: int = 100_000, **training) -> Experiment:
-    options = dict(optimizer="sgd", learning_rate=0.1, batch_size=16, epochs=epochs, seed=0)
-    options.update(training)
-    return Experiment(
-        name="Small circles",
-        description="A small test network.",
-        data=DataConfig(source="builtin", name="circles", samples=200, noise=0.1, seed=0),
-        hidden=[LayerSpec(4, "tanh"), LayerSpec(3, "tanh")],
-        training=TrainConfig(**options),
-    )
-
-
 def sine(epochs: int = 100_000) -> Experiment:
     return Experiment(
         name="Sine", data=DataConfig(source="builtin", name="sine", noise=0.1, seed=0),
         hidden=[LayerSpec(8, "tanh")],
         training=TrainConfig(optimizer="adam", learning_rate=0.01, batch_size=16,
                              epochs=epochs, seed=0))
-
-
-@pytest.fixture
-def window(qtbot):
-    ensure_app()
-    opened: list[MainWindow] = []
-
-    def _open(exp: Experiment | None = None) -> MainWindow:
-        win = MainWindow(exp or circles(), restore_layout=False)
-        qtbot.addWidget(win)
-        win.resize(1280, 800)
-        win.show()
-        qtbot.waitUntil(lambda: win.snapshots_drawn >= 1, timeout=5000)
-        opened.append(win)
-        return win
-
-    yield _open
-    for win in opened:
-        win.close()
-        assert not win.teaching.runner._thread.isRunning()
 
 
 def train_epochs(qtbot, win: MainWindow, epochs: int) -> None:
@@ -127,7 +95,7 @@ def test_clicking_a_point_inspects_that_sample_with_the_engines_gradients(qtbot,
         np.testing.assert_allclose(db, layer.db, rtol=1e-10, atol=1e-14)
 
 
-def test_rows_can_be_picked_for_data_without_a_plane(qtbot, window):
+def test_rows_can_be_picked_for_data_without_a_plane(qtbot, window, circles):
     exp = circles()
     exp.data = DataConfig(source="builtin", name="iris", seed=0)
     win = window(exp)
@@ -261,7 +229,7 @@ def test_a_stopped_run_is_kept_as_stopped(qtbot, window):
     assert len(win.teaching.store) == 1 and win.teaching.recorder.current is None
 
 
-def test_comparison_runs_train_in_a_background_thread(qtbot, window, monkeypatch):
+def test_comparison_runs_train_in_a_background_thread(qtbot, window, monkeypatch, circles):
     win = window()
     teaching = win.teaching
     threads: list[threading.Thread] = []
@@ -286,7 +254,7 @@ def test_comparison_runs_train_in_a_background_thread(qtbot, window, monkeypatch
     assert win.worker is not None and not win.running  # the window's own worker untouched
 
 
-def test_background_runs_can_be_stopped(qtbot, window):
+def test_background_runs_can_be_stopped(qtbot, window, circles):
     win = window()
     teaching = win.teaching
     teaching.compare_runs([circles(epochs=1_000_000), circles(epochs=1_000_000)])
@@ -315,7 +283,7 @@ def test_presets_menu_offers_the_classic_comparisons(window, monkeypatch):
     assert [e.hidden[0].activation for e in asked[0]] == ["sigmoid", "tanh", "relu"]
 
 
-def test_run_requested_loads_and_starts_it(qtbot, window):
+def test_run_requested_loads_and_starts_it(qtbot, window, circles):
     win = window()
     exp = circles(learning_rate=0.03)
     exp.name = "Duplicate"
@@ -508,7 +476,7 @@ def test_teaching_docks_start_hidden_and_open_from_the_view_menu(window):
 
 
 
-def test_the_window_layout_keeps_the_teaching_docks(qtbot):
+def test_the_window_layout_keeps_the_teaching_docks(qtbot, circles):
     ensure_app()
     first = MainWindow(circles(), restore_layout=False)
     qtbot.addWidget(first)
@@ -529,7 +497,7 @@ def test_the_window_layout_keeps_the_teaching_docks(qtbot):
         again.close()
 
 
-def test_choosing_other_data_while_painting_leaves_the_canvas(qtbot, window):
+def test_choosing_other_data_while_painting_leaves_the_canvas(qtbot, window, circles):
     win = window()
     teaching = win.teaching
     teaching.start_painting()
