@@ -65,7 +65,12 @@ class Activation:
         raise NotImplementedError
 
     def saturated_fraction(self, a: np.ndarray) -> float:
-        return float("nan")
+        """The fraction of ``a`` outside :attr:`saturation_bounds` (NaN when the activation
+        does not saturate or ``a`` is empty)."""
+        if not self.saturates or not a.size:
+            return float("nan")
+        lo, hi = self.saturation_bounds
+        return float(np.mean((a < lo) | (a > hi)))
 
     # --- prebuilt operations for the training loop ----------------------------------------
     # The network binds these to its work arrays once per batch size and then just calls
@@ -171,10 +176,6 @@ class Sigmoid(Activation):
         np.multiply(out, grad_a, out=out)
         return out
 
-    def saturated_fraction(self, a):
-        lo, hi = self.saturation_bounds
-        return float(np.mean((a < lo) | (a > hi))) if a.size else float("nan")
-
     def forward_ops(self, z, out):
         half = const(0.5, out)
         return [partial(np.multiply, z, half, out), partial(np.tanh, out, out),
@@ -211,10 +212,6 @@ class Tanh(Activation):
         np.subtract(1.0, out, out=out)
         np.multiply(out, grad_a, out=out)
         return out
-
-    def saturated_fraction(self, a):
-        lo, hi = self.saturation_bounds
-        return float(np.mean((a < lo) | (a > hi))) if a.size else float("nan")
 
     def forward_ops(self, z, out):
         return [partial(np.tanh, z, out)]
