@@ -36,6 +36,17 @@ _SPEC_KEYS = ("inputs", "layers", "loss", "task", "classes", "feature_names", "f
 
 # --- writing ----------------------------------------------------------------------------------
 
+def check_finite_weights(index: int, W: np.ndarray, b: np.ndarray, verb: str,
+                         error: type[NNStudioError] = ModelFileError) -> None:
+    """Refuse layer ``index``'s weights ``W`` and bias ``b`` if any is NaN or infinite: raise
+    ``error`` saying to reset or retrain before ``verb`` (``"saving"``, ``"exporting"``)."""
+    if not (np.isfinite(W).all() and np.isfinite(b).all()):
+        raise error(
+            f"layer {index} has NaN or infinite weights (training diverged); reset the network "
+            f"or train with a smaller learning rate before {verb}"
+        )
+
+
 def model_arrays(network: Network, standardizer: Any = None) -> dict[str, np.ndarray]:
     """The arrays of a model file, by key (see the module docstring)."""
     spec = network.spec
@@ -46,11 +57,7 @@ def model_arrays(network: Network, standardizer: Any = None) -> dict[str, np.nda
     }
     for i, layer in enumerate(network.layers):
         W, b = np.array(layer.W), np.array(layer.b)
-        if not (np.isfinite(W).all() and np.isfinite(b).all()):
-            raise ModelFileError(
-                f"layer {i} has NaN or infinite weights (training diverged); reset the network "
-                "or train with a smaller learning rate before saving"
-            )
+        check_finite_weights(i, W, b, "saving", ModelFileError)
         arrays[f"layer{i}/weights"] = W
         arrays[f"layer{i}/bias"] = b
     if standardizer is not None:
@@ -365,5 +372,5 @@ def load_model(path: str | os.PathLike[str]) -> LoadedModel:
     return _Reader(path).read()
 
 
-__all__ = ["FORMAT", "VERSION", "LoadedModel", "load_model", "model_arrays", "model_bytes",
-           "save_model"]
+__all__ = ["FORMAT", "VERSION", "LoadedModel", "check_finite_weights", "load_model",
+           "model_arrays", "model_bytes", "save_model"]

@@ -30,6 +30,7 @@ import numpy as np
 
 from nnstudio.engine.errors import NNStudioError
 from nnstudio.engine.fileio import atomic_write_bytes
+from nnstudio.engine.modelfile import check_finite_weights
 from nnstudio.engine.network import Network
 
 MISSING_MESSAGE = "ONNX export needs the optional packages: pip install 'nnstudio[onnx]'"
@@ -249,11 +250,7 @@ def onnx_model(network: Network, standardizer: Any = None, opset: int = DEFAULT_
     last = len(network.layers) - 1
     for k, layer in enumerate(network.layers):
         W, b = np.asarray(layer.W), np.asarray(layer.b)
-        if not (np.isfinite(W).all() and np.isfinite(b).all()):
-            raise NNStudioError(
-                f"layer {k} has NaN or infinite weights (training diverged); reset the network "
-                "or train with a smaller learning rate before exporting"
-            )
+        check_finite_weights(k, W, b, "exporting", NNStudioError)
         product = g.op("MatMul", [a, g.floats(f"layer{k}/weights", W)], f"layer{k}/product")
         z = g.op("Add", [product, g.floats(f"layer{k}/bias", b)], f"layer{k}/z",
                  OUTPUT_NAME if k == last and layer.activation == "linear" else None)
