@@ -482,6 +482,7 @@ class FileActions:
                                   weights=model.network.get_weights())
         if not ok:
             return False
+        self.training_bar.set_reset_model(path.name)  # Reset goes back to these weights
         self._refresh_modified()
         settings.add_recent_file(path)
         settings.remember_folder("model", path)

@@ -15,6 +15,7 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from PySide6.QtCore import QByteArray, QEventLoop, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
@@ -89,6 +90,8 @@ class MainWindow(WindowActions, QMainWindow):
         self._running = False
         self._last_snapshot: Snapshot | None = None
         self._latest_weights: list | None = None
+        #: a loaded model's weights, which Reset restores (None: Reset re-initializes)
+        self._reset_weights: list | None = None
         self._exercise_window: QWidget | None = None
         self.snapshots_drawn = 0  # how many snapshots were drawn (benchmarks read this)
         self._drawn_running = False  # whether the last drawn snapshot was taken while training
@@ -264,6 +267,10 @@ class MainWindow(WindowActions, QMainWindow):
         self.standardizer = session.prepared.standardizer
         self.prepared = session.prepared
         self._latest_weights = session.network.get_weights()
+        weights = session_options.get("weights")
+        self._reset_weights = None if weights is None else \
+            [(np.array(W, dtype=float), np.array(b, dtype=float)) for W, b in weights]
+        self.training_bar.set_reset_model(None if weights is None else "the loaded model")
         self._last_snapshot = None
         self._history_pending = None
         self.last_diverged_message = None
@@ -371,7 +378,9 @@ class MainWindow(WindowActions, QMainWindow):
             self.worker.step_epoch()
 
     def reset_training(self, new_seed: bool = False) -> None:
-        """Start over: the initial weights again (or new random ones), plots cleared."""
+        """Start over, plots cleared: a loaded model's weights again (see
+        :meth:`reset_restores_model`), else the initial weights again (or, with
+        ``new_seed``, new random ones)."""
         if self.worker is None or self.session_context is None:
             return
         self._generation += 1
@@ -386,6 +395,14 @@ class MainWindow(WindowActions, QMainWindow):
         self._show_status(None)
         self.training_bar.set_epoch(0)
         self.worker.reset(self._generation, seed)
+        if self._reset_weights is not None and not new_seed:
+            self.worker.set_weights(self._reset_weights)  # queued: applied right after
+
+    @property
+    def reset_restores_model(self) -> bool:
+        """Whether Reset goes back to a loaded model's weights (rather than re-initializing
+        the network): true from File ▸ Open model until the network is rebuilt."""
+        return self._reset_weights is not None
 
     def set_learning_rate(self, lr: float) -> None:
         self.experiment.training.learning_rate = float(lr)

@@ -44,6 +44,13 @@ OPTIMIZER_TIPS = {
 }
 
 
+RESET_TIP = ("Start over: re-initialize the weights (the experiment's seed gives the same "
+             "starting weights) and clear the plots (Ctrl+R)")
+RESET_MODEL_TIP = ("Start over from {model} as loaded (its weights, before any training "
+                   "here) and clear the plots (Ctrl+R). Training ▸ Reset with new random "
+                   "weights re-initializes instead.")
+
+
 def format_rate(value: float) -> str:
     """0.03 -> "0.03", 1e-05 -> "0.00001", 3.0 -> "3"."""
     if value == 0:
@@ -157,8 +164,7 @@ class TrainingBar(QToolBar):
             "Epoch", "Train one whole epoch (every training row once), then pause (Ctrl+.)",
             QKeySequence("Ctrl+."))
         self.epoch_action.triggered.connect(self.step_epoch_requested)
-        self.reset_action = self._action("↺ Reset", "Start over from the initial weights "
-                                         "(Ctrl+R)", QKeySequence("Ctrl+R"))
+        self.reset_action = self._action("↺ Reset", RESET_TIP, QKeySequence("Ctrl+R"))
         self.reset_action.triggered.connect(self.reset_requested)
         self.play_button = self._button(self.play_action)
         self.play_button.setObjectName("playButton")
@@ -274,6 +280,13 @@ class TrainingBar(QToolBar):
         self.play_action.setChecked(running)
         self.play_action.blockSignals(False)
         self._set_play_text(running)
+
+    def set_reset_model(self, model: str | None) -> None:
+        """Say what Reset does: go back to ``model`` as loaded (e.g. "trained.npz"), or, for
+        None, re-initialize the network."""
+        tip = RESET_TIP if model is None else RESET_MODEL_TIP.format(model=model)
+        self.reset_action.setToolTip(tip)
+        self.reset_action.setStatusTip(tip)
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch_label.setText(f"Epoch {epoch:,}")
