@@ -53,7 +53,7 @@ from nnstudio.engine.grids import grid_points
 from nnstudio.gui import style
 from nnstudio.gui.scroll_body import scroll_body
 
-THUMB = 38  # tile icon size (logical pixels)
+THUMB = 36  # tile icon size (logical pixels); 6 tiles a row set the panel's minimum width
 FEATURE_ICON = 30
 FEATURE_COLUMNS = 4
 MAX_SAMPLES_GUI = 100_000
@@ -310,7 +310,7 @@ class DataPanel(QWidget):
         self._gate_saved_test: int | None = None
         self._updating = False
 
-        layout = scroll_body(self, spacing=6)
+        layout = scroll_body(self, spacing=4)
 
         # data set tiles
         self.tiles: dict[str, QToolButton] = {}
@@ -424,7 +424,9 @@ class DataPanel(QWidget):
 
         # input features
         layout.addWidget(_caption("Input features"))
-        feature_grid = QGridLayout()
+        self.features_box = QWidget()
+        feature_grid = QGridLayout(self.features_box)
+        feature_grid.setContentsMargins(0, 0, 0, 0)
         feature_grid.setHorizontalSpacing(2)
         feature_grid.setVerticalSpacing(0)
         self.feature_buttons: dict[str, QToolButton] = {}
@@ -439,7 +441,7 @@ class DataPanel(QWidget):
             feature_grid.addWidget(button, row, column, Qt.AlignmentFlag.AlignLeft)
         for k in range(FEATURE_COLUMNS):
             feature_grid.setColumnStretch(k, 1)
-        layout.addLayout(feature_grid)
+        layout.addWidget(self.features_box)
         self.features_label = QLabel()
         self.features_label.setObjectName("muted")
         self.features_label.setWordWrap(True)
@@ -611,7 +613,8 @@ class DataPanel(QWidget):
             self._gate_saved_test = None
 
     def _show_noise(self, value: int) -> None:
-        self.noise_value.setText(f"{value} %")
+        # a data set without noise shows no (meaningless) percentage
+        self.noise_value.setText(f"{value} %" if self.noise.isEnabled() else "—")
 
     def _show_test_fraction(self, value: int) -> None:
         self.test_value.setText(f"{value} %")
@@ -744,6 +747,7 @@ class DataPanel(QWidget):
         two_d = (info is not None and info.is_2d) or self._config.source == "painted"
         for button in self.feature_buttons.values():
             button.setEnabled(two_d)
+        self.features_box.setVisible(two_d)  # other data feed their own columns
         if not two_d:
             if info is not None:
                 n = info.n_features

@@ -240,7 +240,7 @@ QCheckBox::indicator:disabled {{
     background: {c['disabled_bg']}; border-color: {c['disabled_border']};
 }}
 QCheckBox::indicator:checked:disabled {{ background: {c['disabled_text']}; }}
-QCheckBox:disabled {{ color: {c['disabled_text']}; }}
+QCheckBox:disabled, QLabel:disabled {{ color: {c['disabled_text']}; }}
 QAbstractItemView {{
     background: {c['panel']}; color: {c['text']};
     alternate-background-color: {c['alternate']};
@@ -319,6 +319,8 @@ def palette(theme: str = "light") -> QPalette:
     disabled = QPalette.ColorGroup.Disabled
     for role in (roles.WindowText, roles.Text, roles.ButtonText):
         pal.setColor(disabled, role, QColor(c["disabled_text"]))
+    # Fusion fills a slider's groove with Highlight: a disabled slider is drawn grey
+    pal.setColor(disabled, roles.Highlight, QColor(c["disabled_border"]))
     return pal
 
 
