@@ -1,11 +1,16 @@
 """Notices shown above the network: a warning/error banner with actions, and the lesson card
-that explains what a preset experiment is about."""
+that explains what a preset experiment is about.
+
+Their icons are drawn here (:func:`message_pixmap`, :func:`close_icon`), not taken from
+emoji or symbol glyphs, which many systems lack (a missing-glyph box) or draw in color.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QIcon, QPainter, QPainterPath, QPen, QPixmap
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -19,6 +24,86 @@ from PySide6.QtWidgets import (
 
 from nnstudio.gui import style
 
+#: the icon kinds :func:`message_pixmap` draws and their colors
+ICON_COLORS = {"error": "#d93025", "warning": "#e37400", "info": style.ACCENT,
+               "ok": style.SUCCESS}
+ICON_SIZE = 20
+
+
+def message_pixmap(kind: str, size: int = ICON_SIZE, ratio: float = 2.0) -> QPixmap:
+    """A drawn message icon: "error" (a red disc with "!"), "warning" (an amber triangle
+    with "!"), "info" (a blue disc with "i") or "ok" (a green disc with a check mark)."""
+    if kind not in ICON_COLORS:
+        raise ValueError(f"unknown icon kind {kind!r} (known: {', '.join(ICON_COLORS)})")
+    pixmap = QPixmap(round(size * ratio), round(size * ratio))
+    pixmap.setDevicePixelRatio(ratio)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(ICON_COLORS[kind]))
+    s = float(size)
+    if kind == "warning":
+        triangle = QPainterPath()
+        triangle.moveTo(s / 2, 1.0)
+        triangle.lineTo(s - 1.0, s - 2.0)
+        triangle.lineTo(1.0, s - 2.0)
+        triangle.closeSubpath()
+        painter.drawPath(triangle)
+        top, bottom = 0.36 * s, 0.64 * s  # the "!" sits low in the triangle
+    else:
+        painter.drawEllipse(QRectF(1.0, 1.0, s - 2.0, s - 2.0))
+        top, bottom = 0.26 * s, 0.56 * s
+    white = QColor("#ffffff")
+    stroke = max(1.6, 0.12 * s)
+    if kind == "ok":
+        pen = QPen(white, stroke, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
+                   Qt.PenJoinStyle.RoundJoin)
+        painter.setPen(pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawPolyline([QPointF(0.29 * s, 0.52 * s), QPointF(0.44 * s, 0.67 * s),
+                              QPointF(0.72 * s, 0.36 * s)])
+    else:
+        pen = QPen(white, stroke, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap)
+        painter.setPen(pen)
+        dot = QPointF(s / 2, bottom + 0.17 * s)
+        if kind == "info":  # "i": the dot above the stem
+            dot = QPointF(s / 2, 0.29 * s)
+            top, bottom = 0.45 * s, 0.74 * s
+        painter.drawLine(QPointF(s / 2, top), QPointF(s / 2, bottom))
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QBrush(white))
+        painter.drawEllipse(dot, stroke * 0.62, stroke * 0.62)
+    painter.end()
+    return pixmap
+
+
+def close_icon(color: str = style.MUTED, size: int = 12) -> QIcon:
+    """A drawn "×" for close and dismiss buttons."""
+    ratio = 2.0
+    pixmap = QPixmap(round(size * ratio), round(size * ratio))
+    pixmap.setDevicePixelRatio(ratio)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(QPen(QColor(color), 1.6, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
+    m = 2.0
+    painter.drawLine(QPointF(m, m), QPointF(size - m, size - m))
+    painter.drawLine(QPointF(size - m, m), QPointF(m, size - m))
+    painter.end()
+    return QIcon(pixmap)
+
+
+def close_button(tip: str) -> QToolButton:
+    """A small flat button with a drawn "×"."""
+    button = QToolButton()
+    button.setIcon(close_icon())
+    button.setIconSize(QSize(12, 12))
+    button.setToolTip(tip)
+    button.setAccessibleName("Close")
+    button.setAutoRaise(True)
+    return button
+
 
 class MessageBanner(QFrame):
     """A dismissible banner: a bold title, an explanation and optional action buttons."""
@@ -31,9 +116,11 @@ class MessageBanner(QFrame):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(12, 8, 8, 8)
         layout.setSpacing(10)
-        self.icon = QLabel("⚠")
-        self.icon.setStyleSheet(f"font-size: 18px; color: {style.WARNING_BORDER};")
+        self.icon = QLabel()
+        self.icon.setFixedSize(ICON_SIZE, ICON_SIZE)
         self.icon.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.kind = "warning"
+        self.icon.setPixmap(message_pixmap(self.kind))
         text_box = QVBoxLayout()
         text_box.setSpacing(2)
         self.title = QLabel()
@@ -50,12 +137,9 @@ class MessageBanner(QFrame):
         self.actions_box.setSpacing(6)
         self.actions_box.addStretch(1)
         text_box.addWidget(self.actions)
-        close = QToolButton()
-        close.setText("✕")
-        close.setToolTip("Dismiss")
-        close.setAutoRaise(True)
+        close = close_button("Dismiss")
         close.clicked.connect(self.dismiss)
-        layout.addWidget(self.icon)
+        layout.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
         layout.addLayout(text_box, 1)
         layout.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
         self._buttons: list[QPushButton] = []
@@ -69,8 +153,9 @@ class MessageBanner(QFrame):
         background = style.ERROR_BG if error else style.WARNING_BG
         self.setStyleSheet(f"QFrame#banner {{ background: {background}; border: 1px solid "
                            f"{border}; border-radius: 6px; }}")
-        self.icon.setText("⛔" if error else "⚠")
-        self.icon.setStyleSheet(f"font-size: 18px; color: {border};")
+        self.kind = "error" if error else "warning"
+        self.icon.setPixmap(message_pixmap(self.kind))
+        self.icon.setToolTip("Error" if error else "Warning")
         self.title.setText(title)
         self.text.setText(text)
         for button in self._buttons:
@@ -120,10 +205,7 @@ class LessonCard(QFrame):
         self.label.setWordWrap(True)
         self.label.setTextFormat(Qt.TextFormat.RichText)
         self.label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        close = QToolButton()
-        close.setText("✕")
-        close.setAutoRaise(True)
-        close.setToolTip("Hide this note (Help ▸ About this experiment shows it again)")
+        close = close_button("Hide this note (Help ▸ About this experiment shows it again)")
         close.clicked.connect(self.hide)
         layout.addWidget(self.label, 1)
         layout.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)

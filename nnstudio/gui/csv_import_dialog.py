@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFileDialog,
+    QFrame,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
@@ -34,6 +35,7 @@ from nnstudio.engine.datasets import Dataset
 from nnstudio.engine.errors import DataError
 from nnstudio.engine.experiment import DataConfig
 from nnstudio.gui import style
+from nnstudio.gui.banner import ICON_SIZE, message_pixmap
 
 PREVIEW_ROWS = 20
 #: task choices shown -> value passed to load_csv
@@ -96,6 +98,7 @@ class CsvImportDialog(QDialog):
         self.table.verticalHeader().setDefaultSectionSize(22)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setDefaultSectionSize(90)
+        self.table.horizontalHeader().setStretchLastSection(True)  # no empty band at the right
         self.preview_label = QLabel("Preview")
         self.preview_label.setObjectName("cardTitle")
         layout.addWidget(self.preview_label)
@@ -118,11 +121,21 @@ class CsvImportDialog(QDialog):
         choices.setColumnStretch(3, 1)
         layout.addLayout(choices)
 
+        # what loading the file gave: a drawn icon (no glyphs) and the engine's words
+        self.status_box = QFrame()
+        self.status_box.setObjectName("csvStatus")
+        self.status_box.setMinimumHeight(40)
+        status_row = QHBoxLayout(self.status_box)
+        status_row.setContentsMargins(8, 6, 8, 6)
+        status_row.setSpacing(8)
+        self.status_icon = QLabel()
+        self.status_icon.setFixedSize(ICON_SIZE, ICON_SIZE)
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.status.setMinimumHeight(40)
-        layout.addWidget(self.status)
+        status_row.addWidget(self.status_icon, 0, Qt.AlignmentFlag.AlignTop)
+        status_row.addWidget(self.status, 1)
+        layout.addWidget(self.status_box)
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.import_button = self.buttons.addButton("Import",
@@ -244,8 +257,9 @@ class CsvImportDialog(QDialog):
 
     def _mark_target(self) -> None:
         target = self.target_combo.currentIndex()
-        tint = QBrush(QColor("#e8f0fe"))
-        bad = QBrush(QColor(style.ERROR_BG))
+        tint = QBrush(QColor(style.theme_colors(style.current_theme())["selected"]))
+        dark = style.current_theme() == "dark"
+        bad = QBrush(QColor("#5c2a26" if dark else style.ERROR_BG))
         bold = QFont(self.table.font())
         bold.setBold(True)
         bad_row = bad_col = -1
@@ -302,7 +316,7 @@ class CsvImportDialog(QDialog):
         else:
             shown = ", ".join(str(c) for c in d.classes[:6]) + (", …" if d.n_classes > 6 else "")
             what = f"{d.task} classification of '{d.target_name}' ({d.n_classes} classes: {shown})"
-        return f"✓ {d.n_samples} rows · {inputs} · {what}"
+        return f"{d.n_samples} rows · {inputs} · {what}"
 
     def _show_message(self, text: str, kind: str) -> None:
         colors = {
@@ -313,7 +327,8 @@ class CsvImportDialog(QDialog):
         bg, border, fg = colors[kind]
         self.status.setProperty("kind", kind)
         self.status.setText(text)
-        self.status.setStyleSheet(
-            f"QLabel {{ background: {bg}; border: 1px solid {border}; border-radius: 5px;"
-            f" padding: 6px; color: {fg}; }}")
+        self.status_icon.setPixmap(message_pixmap(kind))
+        self.status_box.setStyleSheet(
+            f"QFrame#csvStatus {{ background: {bg}; border: 1px solid {border};"
+            f" border-radius: 5px; }} QFrame#csvStatus QLabel {{ color: {fg}; }}")
         self.import_button.setEnabled(kind == "ok")
