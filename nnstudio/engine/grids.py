@@ -94,6 +94,36 @@ def _class_probabilities(out: np.ndarray, activation: str) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
+def _output_picture(out: np.ndarray, activation: str, task: str, xs: np.ndarray,
+                    ys: np.ndarray) -> dict[str, Any]:
+    """The output grid's dict (see :func:`output_grid`) from the network's outputs ``out``
+    (``(r * r, units)``, row-major) at the grid points."""
+    r = len(xs)
+    confidence = None
+    probabilities = None
+    if task == "regression":
+        kind, value = "regression", out[:, 0]
+    elif out.shape[1] == 1:
+        kind, value = "binary", _binary_probability(out[:, 0], activation)
+    else:
+        kind = "multiclass"
+        probabilities = _class_probabilities(out, activation)
+        winner = probabilities.argmax(axis=1)
+        value = winner
+        confidence = np.take_along_axis(probabilities, winner[:, None], axis=1)[:, 0]
+        confidence = np.array(confidence, dtype=np.float64).reshape(r, r)
+        probabilities = np.array(probabilities, dtype=np.float64).reshape(r, r, -1)
+    return {  # (fresh arrays: ``out`` may be a network's buffer)
+        "kind": kind,
+        "value": np.array(value, dtype=np.float64).reshape(r, r),
+        "confidence": confidence,
+        "probabilities": probabilities,
+        "extent": (float(xs[0]), float(xs[-1]), float(ys[0]), float(ys[-1])),
+        "xs": xs,
+        "ys": ys,
+    }
+
+
 def output_grid(network: Network, transform: Transform, extent: Sequence[float],
                 resolution: int = 100) -> dict[str, Any]:
     """The network over the raw input plane, as an image ``value[iy, ix]``.
@@ -105,34 +135,9 @@ def output_grid(network: Network, transform: Transform, extent: Sequence[float],
     if network.spec.inputs < 1:
         raise NNStudioError("the network has no inputs")
     X_raw, xs, ys = grid_points(extent, resolution)
-    r = len(xs)
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         out = network.predict(_inputs(network, transform, X_raw))
-    activation = network.layers[-1].activation
-    task = network.spec.task
-    confidence = None
-    probabilities = None
-    if task == "regression":
-        kind, value = "regression", out[:, 0]
-    elif out.shape[1] == 1:
-        kind, value = "binary", _binary_probability(out[:, 0], activation)
-    else:
-        kind = "multiclass"
-        probabilities = _class_probabilities(out, activation)
-        winner = probabilities.argmax(axis=1)
-        value = winner.astype(np.float64)
-        confidence = np.take_along_axis(probabilities, winner[:, None], axis=1)[:, 0]
-        confidence = confidence.reshape(r, r)
-        probabilities = probabilities.reshape(r, r, -1)
-    return {
-        "kind": kind,
-        "value": np.ascontiguousarray(value, dtype=np.float64).reshape(r, r),
-        "confidence": confidence,
-        "probabilities": probabilities,
-        "extent": (float(xs[0]), float(xs[-1]), float(ys[0]), float(ys[-1])),
-        "xs": xs,
-        "ys": ys,
-    }
+    return _output_picture(out, network.layers[-1].activation, network.spec.task, xs, ys)
 
 
 def neuron_grids(network: Network, transform: Transform, extent: Sequence[float],
@@ -143,6 +148,71 @@ def neuron_grids(network: Network, transform: Transform, extent: Sequence[float]
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         trace = network.forward_trace(_inputs(network, transform, X_raw))
     return [np.ascontiguousarray(a.T).reshape(a.shape[1], r, r) for _, a in trace]
+
+
+class PlaneViews:
+    """The output picture and every neuron's picture of one network, evaluated again and
+    again over a fixed input plane (the live views while a network trains).
+
+    What does not change between two evaluations is computed once: the grid points and
+    their transformed inputs (with the column of ones), for the output grid and the neuron
+    grids stacked into one batch. Each :meth:`evaluate` copies the weights into its own
+    network (float32 by default: these are pictures, and float32 halves the work), runs one
+    forward pass into that network's reused buffers and cuts the pictures out of it.
+    Weights too large for float32 are evaluated in float64. Results equal
+    :func:`output_grid` and :func:`neuron_grids` up to the float32 rounding.
+    """
+
+    def __init__(self, network: Network, transform: Transform, extent: Sequence[float],
+                 resolution: int = 100, neuron_resolution: int = 24,
+                 dtype: Any = np.float32) -> None:
+        if network.spec.inputs < 1:
+            raise NNStudioError("the network has no inputs")
+        self.spec = network.spec.copy()
+        self.extent = _check_extent(extent)
+        X_out, self.xs, self.ys = grid_points(extent, resolution)
+        X_neu, neuron_xs, _ = grid_points(extent, neuron_resolution)
+        self._n_out = len(X_out)
+        self._r_neu = len(neuron_xs)
+        # the raw points through the data pipeline once, in float64 (as output_grid does)
+        inputs = _inputs(network, transform, np.concatenate([X_out, X_neu]))
+        self._nets: dict[np.dtype, Network] = {}
+        self._batches: dict[np.dtype, np.ndarray] = {}
+        self._inputs = inputs
+        self._dtype = np.dtype(dtype)
+        self._net(self._dtype)
+
+    def _net(self, dtype: np.dtype) -> Network:
+        net = self._nets.get(dtype)
+        if net is None:
+            net = Network(self.spec.copy(), seed=0, dtype=dtype)
+            self._nets[dtype] = net
+            self._batches[dtype] = net.augment(self._inputs)
+        return net
+
+    def fits(self, network: Network) -> bool:
+        """Whether ``network`` has this evaluator's structure (its weights can be shown)."""
+        return network.params.shape == self._nets[self._dtype].params.shape \
+            and [(layer.units, layer.activation) for layer in network.spec.layers] \
+            == [(layer.units, layer.activation) for layer in self.spec.layers]
+
+    def evaluate(self, params: np.ndarray) -> tuple[dict[str, Any], list[np.ndarray]]:
+        """``(output picture, neuron pictures)`` for the flat weights ``params``, as
+        :func:`output_grid` and :func:`neuron_grids` return them."""
+        net = self._nets[self._dtype]
+        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+            np.copyto(net.params, params, casting="unsafe")
+            if net.dtype != np.float64 and not np.isfinite(net.params).all():
+                net = self._net(np.dtype(np.float64))  # too large for float32
+                np.copyto(net.params, params)
+            net.forward_augmented(self._batches[net.dtype])
+            acts = net.activations()
+            n = self._n_out
+            picture = _output_picture(acts[-1][:n], net.layers[-1].activation,
+                                      self.spec.task, self.xs, self.ys)
+        r = self._r_neu
+        neurons = [np.array(a[n:].T, dtype=np.float64).reshape(a.shape[1], r, r) for a in acts]
+        return picture, neurons
 
 
 def regression_curve(network: Network, transform: Transform, x_range: Sequence[float],

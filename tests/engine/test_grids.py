@@ -7,6 +7,7 @@ import pytest
 
 from nnstudio.engine.errors import NNStudioError
 from nnstudio.engine.grids import (
+    PlaneViews,
     confusion_matrix,
     grid_points,
     neuron_grids,
@@ -173,3 +174,59 @@ def test_confusion_matrix_matches_a_loop_on_random_labels():
 def test_confusion_matrix_bad_input(t, p, k, match):
     with pytest.raises(NNStudioError, match=match):
         confusion_matrix(np.array(t), np.array(p), k)
+
+
+# --- the live views' evaluator -------------------------------------------------------------------
+
+def test_plane_views_match_the_grids_up_to_float32():
+    net = _net("binary", LayerSpec(1, "sigmoid"), "binary_cross_entropy")
+    transform = lambda X: 0.5 * X + 0.25  # noqa: E731 - a stand-in data pipeline
+    extent = (-2.0, 3.0, -1.0, 1.0)
+    plane = PlaneViews(net, transform, extent, resolution=40, neuron_resolution=12)
+    assert plane.fits(net)
+    picture, neurons = plane.evaluate(net.params)
+    expected = output_grid(net, transform, extent, resolution=40)
+    assert picture["kind"] == "binary" and picture["extent"] == expected["extent"]
+    assert picture["value"].dtype == np.float64 and picture["value"].shape == (40, 40)
+    np.testing.assert_allclose(picture["value"], expected["value"], atol=1e-6)
+    for got, want in zip(neurons, neuron_grids(net, transform, extent, resolution=12)):
+        assert got.shape == want.shape and got.dtype == np.float64
+        np.testing.assert_allclose(got, want, atol=1e-6)
+
+
+def test_plane_views_results_are_fresh_arrays_and_follow_new_weights():
+    net = _net("regression", LayerSpec(1, "linear"), "mse", hidden=(3,))
+    plane = PlaneViews(net, None, (0, 1, 0, 1), resolution=10, neuron_resolution=5)
+    first, first_neurons = plane.evaluate(net.params)
+    kept, kept_neurons = first["value"].copy(), [a.copy() for a in first_neurons]
+    other = _net("regression", LayerSpec(1, "linear"), "mse", hidden=(3,), seed=7)
+    second, _ = plane.evaluate(other.params)
+    np.testing.assert_array_equal(first["value"], kept)  # not overwritten by the next
+    for a, b in zip(first_neurons, kept_neurons):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_allclose(second["value"], output_grid(other, None, (0, 1, 0, 1),
+                                                            10)["value"], atol=1e-5)
+
+
+def test_plane_views_multiclass_and_weights_too_large_for_float32():
+    net = _net("multiclass", LayerSpec(3, "softmax"), "cross_entropy", hidden=(4,))
+    plane = PlaneViews(net, None, (-1, 1, -1, 1), resolution=16, neuron_resolution=4)
+    picture, _ = plane.evaluate(net.params)
+    expected = output_grid(net, None, (-1, 1, -1, 1), resolution=16)
+    np.testing.assert_array_equal(picture["value"], expected["value"])
+    np.testing.assert_allclose(picture["confidence"], expected["confidence"], atol=1e-6)
+    np.testing.assert_allclose(picture["probabilities"], expected["probabilities"], atol=1e-6)
+    big = net.params.copy()
+    big[0] = 1e300  # overflows float32: evaluated in float64 instead
+    net.params[:] = big
+    picture, _ = plane.evaluate(big)
+    expected = output_grid(net, None, (-1, 1, -1, 1), resolution=16)
+    np.testing.assert_array_equal(picture["value"], expected["value"])
+    other = _net("multiclass", LayerSpec(3, "softmax"), "cross_entropy", hidden=(5,))
+    assert not plane.fits(other)
+
+
+def test_plane_views_reject_a_transform_of_the_wrong_width():
+    net = _net("binary", LayerSpec(1, "sigmoid"), "binary_cross_entropy", inputs=3)
+    with pytest.raises(NNStudioError, match="expects 3 input"):
+        PlaneViews(net, None, (0, 1, 0, 1))
