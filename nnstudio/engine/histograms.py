@@ -70,6 +70,10 @@ def layer_histograms(network: Any, kind: str, bins: int = DEFAULT_BINS,
     values = layer_values(network, kind, X)
     n_layers = len(values)
     ranges = _ranges(value_range, n_layers)
+    if n_layers and ranges is None:
+        fast = _histograms_at_once(values, bins)
+        if fast is not None:
+            return fast
     edges = np.empty((n_layers, bins + 1))
     counts = np.zeros((n_layers, bins))
     for i, v in enumerate(values):
@@ -82,6 +86,35 @@ def layer_histograms(network: Any, kind: str, bins: int = DEFAULT_BINS,
             np.clip(index, 0, bins - 1, out=index)
             counts[i] = np.bincount(index, minlength=bins)
     return edges, counts
+
+
+def _histograms_at_once(values: list[np.ndarray], bins: int
+                        ) -> tuple[np.ndarray, np.ndarray] | None:
+    """Every layer's histogram on its own range in a few whole-array operations (the
+    common case: no layer empty, every value finite); None otherwise."""
+    sizes = np.array([np.size(v) for v in values])
+    if not sizes.all():
+        return None
+    flat = np.concatenate([np.asarray(v, dtype=np.float64).ravel() for v in values])
+    if not np.isfinite(flat).all():
+        return None
+    starts = np.concatenate([[0], np.cumsum(sizes[:-1])])
+    lo = np.minimum.reduceat(flat, starts)
+    hi = np.maximum.reduceat(flat, starts)
+    flat_range = hi <= lo  # a constant layer: a tiny range around its value (as _range)
+    if flat_range.any():
+        pad = np.maximum(np.abs(lo) * 1e-3, 1e-12)
+        lo = np.where(flat_range, lo - pad, lo)
+        hi = np.where(flat_range, hi + pad, hi)
+    edges = np.linspace(lo, hi, bins + 1, axis=1)
+    # every value's bin: (v - lo) * bins / (hi - lo) is >= 0, so truncation is the floor
+    x = flat - np.repeat(lo, sizes)
+    x *= np.repeat(bins / (hi - lo), sizes)
+    index = x.astype(np.intp)
+    np.minimum(index, bins - 1, out=index)
+    index += np.repeat(np.arange(0, len(values) * bins, bins), sizes)
+    counts = np.bincount(index, minlength=len(values) * bins).reshape(len(values), bins)
+    return edges, counts.astype(np.float64)
 
 
 def _ranges(value_range: Any, n_layers: int) -> list[tuple[float, float]] | None:

@@ -161,3 +161,29 @@ def test_layer_summary():
     assert summary["mean"] == pytest.approx(1.5) and summary["std"] == pytest.approx(0.0)
     assert summary["p5"] == pytest.approx(1.05) and summary["p95"] == pytest.approx(1.95)
     assert np.isnan(layer_summary(edges, np.zeros(3))["mean"])
+
+
+def test_every_layer_at_once_counts_as_layer_by_layer(setup):
+    """The whole-array path (every value finite) and the per-layer path (a layer's own
+    range passed in) give the same edges and counts."""
+    network, trainer, prepared = setup
+    for _ in range(5):
+        trainer.step()
+    X = prepared.X_train[:40]
+    network.layers[1].W[:] = 0.25  # a constant layer: its small range, the middle bin
+    for kind in KINDS:
+        edges, counts = layer_histograms(network, kind, bins=9, X=X)
+        ranges = [(e[0], e[-1]) for e in edges]
+        edges2, counts2 = layer_histograms(network, kind, bins=9, value_range=ranges, X=X)
+        np.testing.assert_allclose(edges, edges2, rtol=1e-15)
+        np.testing.assert_array_equal(counts, counts2)
+        assert counts.dtype == np.float64
+    _, counts = layer_histograms(network, "weights", bins=9)
+    assert counts[1, 4] == network.layers[1].W.size
+    for i, layer in enumerate(network.layers):  # against numpy, layer by layer
+        if i == 1:
+            continue
+        expected, expected_edges = np.histogram(layer.W, bins=9)
+        edges, counts = layer_histograms(network, "weights", bins=9)
+        np.testing.assert_allclose(edges[i], expected_edges)
+        np.testing.assert_array_equal(counts[i], expected)
