@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import operator
 import os
 import time
 import uuid
@@ -160,6 +161,134 @@ class StepSeries:
         return series
 
 
+# --- the per-epoch rows ---------------------------------------------------------------------------
+
+class EpochTable:
+    """Per-epoch rows (``Trainer.history`` rows: epoch, losses, accuracies, grad/layer{i})
+    kept as one float64 column per key, so reading a column is an array slice, not a pass
+    over dicts. New rows wait as they came until something reads the table (a run trains
+    thousands of epochs a second while nobody looks at it), then they are converted in one
+    go. A value a row lacks, or that is not a number, is NaN; keys keep the order in which
+    they first appeared. The rows added must not be changed afterwards.
+    """
+
+    def __init__(self, rows: Iterable[dict[str, Any]] = ()) -> None:
+        self._columns: dict[str, np.ndarray] = {}
+        self._n = 0  # rows in the columns
+        self._capacity = 0
+        self._waiting: list[dict[str, Any]] = []  # rows not converted yet
+        self.extend(rows)
+
+    def __len__(self) -> int:
+        return self._n + len(self._waiting)
+
+    @property
+    def keys(self) -> list[str]:
+        self._settle()
+        return list(self._columns)
+
+    def extend(self, rows: Iterable[dict[str, Any]]) -> None:
+        """Append rows (mappings of key to number or None)."""
+        self._waiting.extend(rows)
+
+    def _settle(self) -> None:
+        """Move the waiting rows into the columns."""
+        rows = self._waiting
+        if not rows:
+            return
+        self._waiting = []
+        k = len(rows)
+        keys = [str(key) for key in rows[0]]
+        values = None
+        if len(keys) > 1 and sum(map(len, rows)) == k * len(keys):
+            # the common case, every row with the same keys: one conversion for all
+            try:
+                getter = operator.itemgetter(*rows[0])
+                values = np.array(list(map(getter, rows)), dtype=np.float64)
+            except (KeyError, TypeError, ValueError):
+                values = None
+        if values is None or values.shape != (k, len(keys)):
+            keys = list(dict.fromkeys(str(key) for row in rows for key in row))
+            values = np.empty((k, len(keys)))
+            for c, key in enumerate(keys):
+                values[:, c] = _column_values([row.get(key) for row in rows])
+        n = self._n
+        self._reserve(n + k)
+        for c, key in enumerate(keys):
+            column = self._columns.get(key)
+            if column is None:
+                column = self._columns[key] = np.full(self._capacity, math.nan)
+            column[n:n + k] = values[:, c]
+        for key, column in self._columns.items():
+            if key not in keys:
+                column[n:n + k] = math.nan
+        self._n = n + k
+
+    def _reserve(self, n: int) -> None:
+        if n <= self._capacity:
+            return
+        capacity = max(64, n, 2 * self._capacity)
+        for key, column in self._columns.items():
+            grown = np.full(capacity, math.nan)
+            grown[:self._n] = column[:self._n]
+            self._columns[key] = grown
+        self._capacity = capacity
+
+    def column(self, key: str) -> np.ndarray:
+        """One key's values, a copy (NaN where a row lacks it)."""
+        self._settle()
+        column = self._columns.get(key)
+        return np.full(self._n, math.nan) if column is None else column[:self._n].copy()
+
+    def epochs(self) -> np.ndarray:
+        """The ``epoch`` column (1, 2, 3, ... where rows lack it)."""
+        epochs = self.column("epoch")
+        missing = np.isnan(epochs)
+        if missing.any():
+            epochs[missing] = np.arange(1, self._n + 1)[missing]
+        return epochs
+
+    def value(self, row: int, key: str) -> float:
+        """One value (``row`` -1: the last row); NaN if missing."""
+        self._settle()
+        column = self._columns.get(key)
+        if column is None or not -self._n <= row < self._n:
+            return math.nan
+        return float(column[row % self._n])
+
+    def row(self, index: int) -> dict[str, float]:
+        """One row as a dict (``index`` -1: the last)."""
+        self._settle()
+        if not -self._n <= index < self._n:
+            raise IndexError(index)
+        i = index % self._n
+        return {key: float(column[i]) for key, column in self._columns.items()}
+
+    def rows(self, stop: int | None = None) -> list[dict[str, float]]:
+        """The first ``stop`` rows (all by default) as dicts, fresh copies."""
+        self._settle()
+        n = self._n if stop is None else max(0, min(int(stop), self._n))
+        keys = list(self._columns)
+        if not keys or not n:
+            return [{} for _ in range(n)]
+        lists = [self._columns[key][:n].tolist() for key in keys]
+        return [dict(zip(keys, values)) for values in zip(*lists)]
+
+    def truncate(self, n: int) -> None:
+        """Keep the first ``n`` rows."""
+        self._settle()
+        self._n = max(0, min(int(n), self._n))
+
+
+def _column_values(values: list[Any]) -> np.ndarray:
+    """Numbers (None and non-numbers as NaN) as a float64 array, fast for plain floats."""
+    try:
+        return np.array(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        return np.array([_number(v) if not isinstance(v, bool) else float(v) for v in values],
+                        dtype=np.float64)
+
+
 # --- one run ------------------------------------------------------------------------------------
 
 def new_run_id() -> str:
@@ -170,19 +299,22 @@ def new_run_id() -> str:
 class RunRecord:
     """One training run: its experiment (``Experiment.to_dict()``), history and outcome.
 
-    ``history`` holds the per-epoch rows exactly as ``Trainer.history`` (epoch, train_loss,
-    test_loss, train_accuracy, test_accuracy, grad/layer{i}); ``series`` the per-step
-    mini-batch loss and mean |dJ/dW| per layer, decimated to a bound.
+    ``table`` holds the per-epoch rows as ``Trainer.history`` has them (epoch, train_loss,
+    test_loss, train_accuracy, test_accuracy, grad/layer{i}) in columns (``history`` gives
+    them as rows); ``series`` the per-step mini-batch loss and mean |dJ/dW| per layer,
+    decimated to a bound.
     """
 
     id: str
     name: str
     experiment: dict[str, Any]
-    history: list[dict[str, float]] = field(default_factory=list)
+    table: EpochTable = field(default_factory=EpochTable)
     series: StepSeries = field(default_factory=StepSeries)
     status: str = "running"
     created: float = field(default_factory=time.time)
     message: str = ""  # e.g. the divergence message
+    #: grows with every change of the record's data or status (see RunStore.unsaved)
+    revision: int = field(default=0, compare=False)
 
     # --- building ----------------------------------------------------------------------
     @classmethod
@@ -200,15 +332,18 @@ class RunRecord:
         ``record.extend(snap.steps, snap.losses, snap.grads, snap.epochs)``)."""
         if steps is not None and np.size(steps):
             self.series.extend(steps, losses, grads)
-        for row in epochs or ():
-            self.history.append({str(k): _number(v) for k, v in dict(row).items()})
+        if epochs:
+            self.table.extend(epochs)
+        self.revision += 1
 
     def finish(self, status: str, message: str = "") -> None:
         """Close the run: ``status`` is finished, stopped or diverged."""
         if status not in STATUSES:
             raise NNStudioError(f"unknown run status {status!r} (known: {', '.join(STATUSES)})")
-        self.status = status
-        self.message = message
+        if (status, message) != (self.status, self.message):
+            self.status = status
+            self.message = message
+            self.revision += 1
 
     # --- reading -----------------------------------------------------------------------
     @property
@@ -224,8 +359,22 @@ class RunRecord:
         return self.series.grads
 
     @property
+    def history(self) -> list[dict[str, float]]:
+        """The per-epoch rows, oldest first (fresh dicts: changing them changes nothing)."""
+        return self.table.rows()
+
+    @property
+    def n_epochs(self) -> int:
+        """How many per-epoch rows the record holds."""
+        return len(self.table)
+
+    @property
     def epochs_done(self) -> int:
-        return int(self.history[-1].get("epoch", len(self.history))) if self.history else 0
+        n = len(self.table)
+        if not n:
+            return 0
+        epoch = self.table.value(-1, "epoch")
+        return int(epoch) if math.isfinite(epoch) else n
 
     @property
     def n_layers(self) -> int:
@@ -234,7 +383,7 @@ class RunRecord:
 
     @property
     def task_is_classification(self) -> bool:
-        return any(_finite(row.get("train_accuracy")) for row in self.history)
+        return bool(np.isfinite(self.table.column("train_accuracy")).any())
 
     def layer_names(self) -> list[str]:
         """["Hidden 1", ..., "Output"]."""
@@ -243,13 +392,11 @@ class RunRecord:
     def column(self, key: str) -> tuple[np.ndarray, np.ndarray]:
         """(epochs, values) of one per-epoch key, e.g. ``train_loss`` or ``grad/layer0``;
         missing values are NaN."""
-        epochs = np.array([_number(r.get("epoch", i + 1)) for i, r in enumerate(self.history)])
-        values = np.array([_number(r.get(key)) for r in self.history])
-        return epochs, values
+        return self.table.epochs(), self.table.column(key)
 
     def final_metrics(self) -> dict[str, float | None]:
         """The last epoch's losses and accuracies (None where not measured)."""
-        last = self.history[-1] if self.history else {}
+        last = self.table.row(-1) if len(self.table) else {}
         return {k: (float(last[k]) if _finite(last.get(k)) else None) for k in METRIC_KEYS}
 
     def experiment_object(self) -> Any:
@@ -276,8 +423,16 @@ class RunRecord:
         return {"id": self.id, "name": self.name, "status": self.status,
                 "created": self.created, "message": self.message,
                 "experiment": self.experiment,
-                "history": [{k: _json_number(v) for k, v in row.items()} for row in self.history],
+                "history": self._history_json(),
                 "series": self.series.to_dict()}
+
+    def _history_json(self) -> list[dict[str, float | None]]:
+        """The rows for a file: non-finite values as null (JSON has no NaN)."""
+        table = self.table
+        keys = table.keys
+        columns = [_floats(table.column(key)) for key in keys]
+        return [dict(zip(keys, values)) for values in zip(*columns)] if keys else \
+            [{} for _ in range(len(table))]
 
     @classmethod
     def from_dict(cls, d: Any, where: str = "run",
@@ -311,7 +466,7 @@ class RunRecord:
                 raise NNStudioError(f"{where}.history[{i}]: every value must be a number "
                                     "or null") from None
         created = d.get("created", 0.0)
-        return cls(id=d["id"], name=d["name"], experiment=experiment, history=rows,
+        return cls(id=d["id"], name=d["name"], experiment=experiment, table=EpochTable(rows),
                    series=StepSeries.from_dict(d.get("series", {}), step_capacity,
                                                f"{where}.series"),
                    status=status,
@@ -331,6 +486,7 @@ class RunStore:
         self.capacity = int(capacity)
         self._runs: list[RunRecord] = []
         self.revision = 0
+        self._saved: dict[str, int] = {}  # run id -> its revision when saved or loaded
 
     def add(self, record: RunRecord) -> list[RunRecord]:
         """Keep ``record`` (its id made unique); returns the runs dropped to make room."""
@@ -392,6 +548,11 @@ class RunStore:
 
     def save(self, path: str | os.PathLike[str]) -> None:
         save_runs(path, self._runs)
+        self._saved = {r.id: r.revision for r in self._runs}
+
+    def unsaved(self) -> list[RunRecord]:
+        """The runs not in the last file saved or read (or changed since), oldest first."""
+        return [r for r in self._runs if self._saved.get(r.id) != r.revision]
 
     def load(self, path: str | os.PathLike[str], replace: bool = False) -> list[RunRecord]:
         """Read runs from a file and add them (after clearing if ``replace``); returns them."""
@@ -400,6 +561,7 @@ class RunStore:
             self._runs.clear()
         for record in records[-self.capacity:]:
             self.add(record)
+            self._saved[record.id] = record.revision  # (add may have given it a new id)
         self.revision += 1
         return records
 
@@ -475,7 +637,7 @@ def record_training(experiment: Any, epochs: int | None = None, name: str | None
         block_losses.append(report.loss)
         block_grads.append(report.grad_mean_abs.copy())
         if report.epoch_end or report.diverged:
-            new_rows = trainer.history[len(record.history):]
+            new_rows = trainer.history[record.n_epochs:]
             record.extend(block_steps, block_losses, np.array(block_grads), new_rows)
             block_steps, block_losses, block_grads = [], [], []
             if on_epoch is not None:
@@ -989,8 +1151,8 @@ def _array(values: Any, where: str, ndim: int = 1) -> np.ndarray:
 
 
 __all__ = [
-    "DEFAULT_CAPACITY", "FORMAT", "SETTINGS", "STATUSES", "VERSION", "Comparison", "RunRecord",
-    "RunStore", "Setting", "StepSeries", "comparison_presets", "current_value",
+    "DEFAULT_CAPACITY", "FORMAT", "SETTINGS", "STATUSES", "VERSION", "Comparison", "EpochTable",
+    "RunRecord", "RunStore", "Setting", "StepSeries", "comparison_presets", "current_value",
     "describe_differences", "duplicate_with_change", "duplicate_with_changes",
     "experiment_differences", "load_runs", "parse_value", "record_training", "save_runs",
     "setting",

@@ -19,6 +19,7 @@ from nnstudio.engine.experiment import (
 from nnstudio.engine.network import LayerSpec
 from nnstudio.engine.runs import (
     SETTINGS,
+    EpochTable,
     RunRecord,
     RunStore,
     StepSeries,
@@ -143,7 +144,8 @@ def test_runs_round_trip_through_a_file(tmp_path):
     a = record_with_history("sigmoid")
     b = record_with_history("relu", duplicate_with_change(small_experiment(),
                                                           "hidden.activation", "relu"))
-    b.history[-1]["test_loss"] = math.nan  # a diverged value
+    last = b.history[-1]
+    b.extend(epochs=[{**last, "epoch": last["epoch"] + 1, "test_loss": math.nan}])  # diverged
     b.finish("diverged", "Training stopped: the loss became NaN")
     path = tmp_path / "runs.json"
     save_runs(path, [a, b])
@@ -373,3 +375,61 @@ def test_record_start_accepts_an_experiment_dict():
     assert record.name == "Two spirals" and record.status == "running"
     assert record.experiment_object().hidden[0].units == 12
     assert record.n_layers == 4
+
+
+# --- the per-epoch table -----------------------------------------------------------------------
+
+def test_epoch_table_keeps_rows_as_columns():
+    table = EpochTable([{"epoch": 1, "train_loss": 0.5, "test_loss": None}])
+    rows = [{"epoch": e, "train_loss": 1.0 / e, "test_loss": 2.0 / e} for e in range(2, 202)]
+    table.extend(rows)  # grows past its first capacity
+    assert len(table) == 201
+    assert table.keys == ["epoch", "train_loss", "test_loss"]
+    np.testing.assert_array_equal(table.column("epoch"), np.arange(1, 202))
+    loss = table.column("test_loss")
+    assert math.isnan(loss[0]) and loss[1] == pytest.approx(1.0)
+    assert np.isnan(table.column("unknown")).all() and len(table.column("unknown")) == 201
+    assert table.row(-1) == {"epoch": 201.0, "train_loss": pytest.approx(1 / 201),
+                             "test_loss": pytest.approx(2 / 201)}
+    assert table.rows(2)[1] == {"epoch": 2.0, "train_loss": 0.5, "test_loss": 1.0}
+    # a key that appears later: NaN in the rows before it, and in rows without it
+    table.extend([{"epoch": 202, "train_loss": 0.1, "grad/layer0": 0.3},
+                  {"epoch": 203, "train_loss": 0.1}])
+    grad = table.column("grad/layer0")
+    assert np.isnan(grad[:201]).all() and grad[201] == 0.3 and math.isnan(grad[202])
+    assert math.isnan(table.row(-1)["test_loss"])
+    table.truncate(3)
+    assert len(table) == 3 and table.column("epoch").tolist() == [1, 2, 3]
+
+
+def test_epoch_table_reads_odd_values_as_nan():
+    table = EpochTable([{"epoch": 1, "train_loss": "0.5", "test_loss": "diverged"}])
+    assert table.column("train_loss")[0] == 0.5
+    assert math.isnan(table.column("test_loss")[0])
+    epochs = EpochTable([{"train_loss": 1.0}, {"train_loss": 2.0}]).epochs()
+    assert epochs.tolist() == [1.0, 2.0]  # rows without an epoch count from 1
+
+
+def test_record_history_rows_are_copies():
+    record = record_with_history("A")
+    record.history[-1]["test_loss"] = 99.0
+    assert record.final_metrics()["test_loss"] == pytest.approx(0.4)
+    assert record.n_epochs == 3
+
+
+def test_store_knows_which_runs_are_unsaved(tmp_path):
+    store = RunStore()
+    a, b = record_with_history("a"), record_with_history("b")
+    store.add(a)
+    store.add(b)
+    assert store.unsaved() == [a, b]
+    path = tmp_path / "runs.json"
+    store.save(path)
+    assert store.unsaved() == []
+    b.extend(epochs=[{"epoch": 4, "train_loss": 0.1}])  # trained on after saving
+    c = record_with_history("c")
+    store.add(c)
+    assert [r.name for r in store.unsaved()] == ["b", "c"]
+    other = RunStore()
+    other.load(path)  # runs read from a file are saved
+    assert other.unsaved() == []
