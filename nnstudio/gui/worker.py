@@ -44,10 +44,11 @@ NEURON_RESOLUTION = 24
 MAX_PENDING_SAMPLES = 200_000  # per-step samples kept while the GUI is not listening
 MAX_PENDING_PARAMS = 128  # epoch-boundary weight copies kept between two snapshots
 TIMELINE_GRID = 100  # weights of every epoch up to 100, of every 2nd up to 200, 4th up to 400...
-HISTOGRAM_INTERVAL = 0.1  # seconds between histograms while training
+HISTOGRAM_INTERVAL = 0.1  # seconds between histograms while training (set_histogram_interval)
 VIEWS_INTERVAL = 0.1  # seconds between output/neuron pictures while training (<= 10/s)
 HISTOGRAM_BINS = 30
 HISTOGRAM_ROWS = 256  # training rows whose activations the histograms count
+INITIAL_ACT_ROWS = 2048  # training rows the activation statistics before training count
 METRIC_KEYS = ("train_loss", "test_loss", "train_accuracy", "test_accuracy")
 
 qtfix.install()  # the worker emits many signals: PySide6 6.12 on Python < 3.12 needs it
@@ -109,9 +110,13 @@ class TrainingWorker(QObject):
         self._epoch_params: list[tuple[int, int, np.ndarray, dict[str, float]]] = []
         self._need_initial_params = True
         self._next_histogram_at = 0.0
+        self._histogram_interval = HISTOGRAM_INTERVAL
         self._histogram_of: tuple[int, int] | None = None  # (step, edits) last counted
         self._edits = 0  # weight edits so far (edited weights need new histograms)
         self._next_views_at = 0.0
+        # the input plane's grid points, transformed once per session and extent
+        self._plane: grids.PlaneViews | None = None
+        self._plane_of: tuple[Any, Any] | None = None  # (session, extent) it was made for
         self._wake.connect(self._on_wake)
 
     # --- GUI side: thread-safe commands ---------------------------------------------------
@@ -180,6 +185,11 @@ class TrainingWorker(QObject):
         self._send("rewind", int(generation), np.array(params, dtype=float), int(epoch),
                    int(step), [dict(row) for row in history], np.array(steps, dtype=np.int64),
                    np.array(losses, dtype=float), np.array(grads, dtype=float))
+
+    def set_histogram_interval(self, seconds: float) -> None:
+        """While training, send histograms at most every ``seconds`` (e.g. less often while
+        nobody looks at them)."""
+        self._send("hist_interval", max(0.0, float(seconds)))
 
     def set_stop_after(self, epochs: int | None) -> None:
         """Pause when the epoch count reaches ``epochs`` (None: train until paused)."""
@@ -287,6 +297,10 @@ class TrainingWorker(QObject):
             self._render(args[0], args[1])
         elif name == "rewind":
             self._rewind(*args)
+        elif name == "hist_interval":
+            self._histogram_interval = args[0]
+            self._next_histogram_at = min(self._next_histogram_at,
+                                          time.perf_counter() + args[0])
         elif name == "stop_after":
             self._stop_after = None if args[0] is None else int(args[0])
         elif name == "snapshot":
@@ -562,7 +576,9 @@ class TrainingWorker(QObject):
         n_layers = network.n_layers
         steps = np.asarray(self._steps, dtype=np.int64)
         losses = np.asarray(self._losses, dtype=np.float64)
-        grads = (np.vstack(self._grads) if self._grads else np.zeros((0, n_layers)))
+        # (one concatenate of the 1-D rows: np.vstack costs a Python call per row)
+        grads = np.concatenate(self._grads).reshape(len(self._grads), -1) if self._grads \
+            else np.zeros((0, n_layers))
         self._steps, self._losses, self._grads = [], [], []
         history = trainer.history
         epochs = [dict(row) for row in history[self._history_index:]]
@@ -575,9 +591,8 @@ class TrainingWorker(QObject):
                 metrics[key] = None if value is None or (isinstance(value, float)
                                                          and math.isnan(value)) else value
         act = self._last_act
-        if act is None and network.activations():
-            with np.errstate(all="ignore"):
-                act = activation_stats(network)
+        if act is None:  # nothing trained yet (a new run, a reset, a rewind): the network
+            act = self._last_act = self._initial_activation_stats()  # on the training data
         snap = Snapshot(
             step=trainer.step_count, epoch=trainer.epoch,
             steps_per_second=self._steps_per_second(now, trainer.step_count),
@@ -588,21 +603,42 @@ class TrainingWorker(QObject):
         )
         self._epoch_params = []
         self._fresh = False
+        # the pictures (100x100 output grid, neuron grids) and the histograms cost more
+        # than the rest of a snapshot: while training each is computed at most every
+        # VIEWS_INTERVAL / the histogram interval, and not both in one snapshot (the cost is
+        # spread over the frames); the snapshots in between carry None and the views keep
+        # their last picture
+        views = not self._running or now >= self._next_views_at
         moment = (trainer.step_count, self._edits)  # histograms only of new weights
-        if moment != self._histogram_of \
-                and (not self._running or now >= self._next_histogram_at):
-            self._next_histogram_at = now + HISTOGRAM_INTERVAL
+        histograms = moment != self._histogram_of and (
+            not self._running or now >= self._next_histogram_at)
+        if self._running and views and histograms:  # both due: the one waiting longer
+            if self._next_histogram_at < self._next_views_at:
+                views = False
+            else:
+                histograms = False
+        if histograms:
+            self._next_histogram_at = now + self._histogram_interval
             self._histogram_of = moment
             with np.errstate(all="ignore"):
                 snap.histograms = all_histograms(network, HISTOGRAM_BINS,
                                                  X=trainer.X_train[:HISTOGRAM_ROWS])
-        # the pictures (100x100 output grid, neuron grids) cost more than the rest of a
-        # snapshot: while training they are computed at most every VIEWS_INTERVAL; the
-        # snapshots in between carry None and the views keep their last picture
-        if not self._running or now >= self._next_views_at:
+        if views:
             self._next_views_at = now + VIEWS_INTERVAL
             self._add_views(snap, session)
         return snap
+
+    def _initial_activation_stats(self) -> ActivationStats | None:
+        """The activation statistics of the network as it is, over (up to
+        INITIAL_ACT_ROWS of) the training data: what the activation plot shows at the start
+        of a run, before a training step has measured any."""
+        network = self._session.network
+        X = self._session.trainer.X_train
+        if not len(X):
+            return None
+        with np.errstate(all="ignore"):
+            network.forward(X[:INITIAL_ACT_ROWS])
+            return activation_stats(network)
 
     def _add_views(self, snap: Snapshot, session: Session, network: Any = None) -> None:
         """The output picture for the current weights (grids are computed here, not in the
@@ -613,15 +649,28 @@ class TrainingWorker(QObject):
         transform = session.prepared.transform
         extent = session.context.extent
         if extent is not None:
-            snap.output = grids.output_grid(network, transform, extent, OUTPUT_RESOLUTION)
-            snap.neuron_images = grids.neuron_grids(network, transform, extent,
-                                                    NEURON_RESOLUTION)
+            snap.output, snap.neuron_images = self._plane_views(session).evaluate(
+                network.params)
         elif session.x_range is not None:
             snap.curve = grids.regression_curve(network, transform, session.x_range)
         elif session.task != "regression":
             X, y = session.eval_set()
             predicted = network.predict_classes(X)
             snap.confusion = grids.confusion_matrix(y, predicted, max(session.n_classes, 2))
+
+
+    def _plane_views(self, session: Session) -> grids.PlaneViews:
+        """The evaluator of the session's input plane (made again for a new session or
+        extent: the grid points only change with the data)."""
+        extent = session.context.extent
+        plane = self._plane
+        if plane is None or self._plane_of is None or self._plane_of[0] is not session \
+                or self._plane_of[1] != extent or not plane.fits(session.network):
+            plane = self._plane = grids.PlaneViews(session.network, session.prepared.transform,
+                                                   extent, OUTPUT_RESOLUTION,
+                                                   NEURON_RESOLUTION)
+            self._plane_of = (session, extent)
+        return plane
 
 
 def _on_timeline_grid(epoch: int) -> bool:

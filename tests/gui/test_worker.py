@@ -289,3 +289,75 @@ def test_shutdown_while_training_joins_the_thread(qtbot):
     assert thread.shutdown(timeout_ms=5000)
     assert not thread.thread.isRunning() and thread.thread.isFinished()
     assert thread.shutdown()  # idempotent
+
+
+def _expected_act(snap, session):
+    """The activation statistics of ``snap``'s weights over the training data."""
+    from nnstudio.engine.network import Network
+    from nnstudio.engine.training import activation_stats
+
+    network = Network(session.network.spec.copy(), seed=0)
+    network.set_weights(snap.weights)
+    network.forward(session.trainer.X_train)
+    return activation_stats(network)
+
+
+def test_a_run_starts_with_the_activation_statistics_of_the_untrained_network(qtbot, start):
+    thread, rec, session = start()
+    first = rec.snapshots[0]
+    assert first.step == 0 and first.act is not None  # the plot can start at step 0
+    expected = _expected_act(first, session)
+    np.testing.assert_allclose(first.act.percentiles, expected.percentiles, rtol=1e-12)
+    np.testing.assert_allclose(first.act.mean, expected.mean, rtol=1e-12)
+    # ... and so does a reset run
+    thread.worker.play()
+    qtbot.waitUntil(lambda: rec.last.step > 50, timeout=5000)
+    thread.worker.pause()
+    qtbot.waitUntil(lambda: not rec.last.running, timeout=5000)
+    assert all(s.act is not None for s in rec.snapshots)
+    thread.worker.reset(generation=3)
+    qtbot.waitUntil(lambda: rec.last.generation == 3, timeout=5000)
+    snap = rec.last
+    assert snap.fresh and snap.step == 0 and snap.act is not None
+    np.testing.assert_allclose(snap.act.percentiles,
+                               _expected_act(snap, session).percentiles, rtol=1e-12)
+
+
+def test_pictures_follow_the_weights_while_training(qtbot, start):
+    """The output picture comes from the worker's cached input plane (float32): it equals
+    the engine's output grid of the snapshot's weights up to float32 rounding."""
+    from nnstudio.engine import grids
+    from nnstudio.engine.network import Network
+
+    thread, rec, session = start()
+    thread.worker.play()
+    qtbot.waitUntil(lambda: sum(s.running for s in rec.snapshots) >= 12, timeout=10000)
+    thread.worker.pause()
+    qtbot.waitUntil(lambda: not rec.last.running, timeout=5000)
+    snap = rec.last
+    network = Network(session.network.spec.copy(), seed=0)
+    network.set_weights(snap.weights)
+    expected = grids.output_grid(network, session.prepared.transform, session.context.extent,
+                                 100)
+    np.testing.assert_allclose(snap.output["value"], expected["value"], atol=1e-5)
+    neurons = grids.neuron_grids(network, session.prepared.transform, session.context.extent,
+                                 24)
+    for got, want in zip(snap.neuron_images, neurons):
+        np.testing.assert_allclose(got, want, atol=1e-5)
+    # while training, histograms came with some snapshots, never with the same as pictures
+    running = [s for s in rec.snapshots if s.running]
+    assert any(s.histograms is not None for s in running)
+    assert not any(s.histograms is not None and s.output is not None for s in running)
+
+
+def test_histograms_come_less_often_when_asked(qtbot, start):
+    thread, rec, _ = start()
+    thread.worker.set_histogram_interval(100.0)  # e.g. nobody looks at them
+    thread.worker.play()
+    qtbot.waitUntil(lambda: sum(s.running for s in rec.snapshots) >= 12, timeout=10000)
+    thread.worker.pause()
+    qtbot.waitUntil(lambda: not rec.last.running, timeout=5000)
+    running = [s for s in rec.snapshots if s.running]
+    assert sum(s.histograms is not None for s in running) <= 1
+    assert sum(s.output is not None for s in running) >= 2  # the pictures go on
+    assert rec.last.histograms is not None  # paused: the histograms of where it stopped
