@@ -453,6 +453,20 @@ class BackpropInspector(QWidget):
         self._applied = None
         self._explain()
 
+    def clear(self) -> None:
+        """Forget the sample and the network: back to the "pick a sample" state."""
+        self.network = self.trace = None
+        self._sample = None
+        self._applied = None
+        self.tree.clear()
+        self.diagram.set_trace(None)
+        self.step_table.setRowCount(0)
+        self._building = True
+        for combo in (self.layer_combo, self.from_combo, self.to_combo):
+            combo.clear()
+        self._building = False
+        self._show_empty()
+
     def set_learning_rate(self, lr: float) -> None:
         self.lr_spin.setValue(float(lr))
 

@@ -20,6 +20,7 @@ The GUI thread never trains and never touches the worker's network.
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from typing import Any
 
@@ -33,7 +34,8 @@ from nnstudio.engine.errors import NNStudioError
 from nnstudio.engine.network import Network
 from nnstudio.engine.runs import RunStore, comparison_presets
 from nnstudio.engine.timeline import WeightTimeline
-from nnstudio.gui import style
+from nnstudio.gui import settings, style
+from nnstudio.gui import teaching_runs as runs_ui
 from nnstudio.gui.baseline_view import BaselineView
 from nnstudio.gui.compare_view import CompareView
 from nnstudio.gui.histogram_view import HistogramView
@@ -54,6 +56,10 @@ HISTOGRAM_COLUMN = 230  # more per column of layer cells (2 columns from 4 layer
 LESSON_WIDTH = 300
 SETTINGS_WIDTH = 330  # the Data / Network panels' own width
 CURVE_POINTS = 200  # points of the closed-form line drawn over 1-D regression data
+TIMELINE_FOLLOW = 10  # times a second at most the timeline's slider follows a training run
+#: seconds between the worker's histograms while training: the dock shown / hidden (the
+#: hidden dock keeps a coarser history for when it is opened)
+HISTOGRAM_INTERVALS = (0.1, 1.0)
 
 
 class Teaching(QObject):
@@ -72,6 +78,10 @@ class Teaching(QObject):
         self._render_request = 0
         self._keep_timeline: int | None = None  # generation a resume continues
         self._lesson_rows: list[dict[str, float]] = []
+        self._timeline_followed = 0.0  # when the timeline bar last followed the run
+        self._compare_used = False  # Compare runs was opened (its runs are worth keeping)
+        #: the window calls :meth:`on_snapshot` itself (see there)
+        self.fed_by_window = False
         # histograms that arrive while their dock is hidden wait here (building the view's
         # per-layer cells is slow; it happens when the dock is shown)
         self._histogram_backlog: deque[tuple[int, dict]] = deque(maxlen=HISTOGRAM_BACKLOG)
@@ -319,7 +329,17 @@ class Teaching(QObject):
             self.histograms.reset(context.layer_names, context.activations)
         self._histograms_current = True
 
+    def _tell_histogram_interval(self) -> None:
+        if self._worker is not None:
+            shown, hidden = HISTOGRAM_INTERVALS
+            self._worker.set_histogram_interval(hidden if self.histogram_dock.isHidden()
+                                                else shown)
+
     def _dock_shown(self, dock: QDockWidget, visible: bool) -> None:
+        if dock is self.compare_dock and visible:
+            self._compare_used = True
+        if dock is self.histogram_dock:
+            self._tell_histogram_interval()
         if dock is self.histogram_dock and visible:
             if not self._histograms_current:
                 self._reset_histograms()
@@ -346,6 +366,7 @@ class Teaching(QObject):
             self._worker.snapshot.connect(self._on_snapshot)
             self._worker.rendered.connect(self._on_rendered)
             self._worker.limit_reached.connect(self._on_limit_reached)
+            self._tell_histogram_interval()
         self._prepared = session.prepared
         self._x_range = session.x_range
         self.inspector.set_data(session.prepared, session.context)
@@ -357,6 +378,15 @@ class Teaching(QObject):
 
     @Slot(object)
     def _on_snapshot(self, snap: Snapshot) -> None:
+        if not self.fed_by_window:
+            self.on_snapshot(snap)
+
+    def on_snapshot(self, snap: Snapshot) -> None:
+        """Take a worker snapshot: the run recorder, the timeline, the histograms, the
+        lesson's check and the baseline. The teaching tools listen to the worker
+        themselves unless the window sets ``fed_by_window`` and calls this (then it runs
+        inside the window's frame, before the worker is told to train on, instead of
+        competing with training for the GIL)."""
         if snap.generation != self.win._generation:
             return  # from before a reset or a new network (the window drops it too)
         self._last_live = snap
@@ -372,7 +402,12 @@ class Teaching(QObject):
                 self.timeline.clear()  # another network's weights: start over
                 self.timeline.add(epoch, step, params, metrics)
         if snap.epoch_params and self.timeline_toolbar.isVisible():
-            self.timeline_bar.refresh()  # (it also polls, but the slider should follow now)
+            # the slider follows at most TIMELINE_FOLLOW times a second while training (the
+            # bar also polls the timeline, so the last moments show up anyway)
+            now = time.perf_counter()
+            if not snap.running or now - self._timeline_followed >= 1.0 / TIMELINE_FOLLOW:
+                self._timeline_followed = now
+                self.timeline_bar.refresh()
         if snap.histograms is not None:
             if self.histogram_dock.isHidden():  # kept until the dock is opened
                 self._histogram_backlog.append((snap.step, snap.histograms))
@@ -569,7 +604,78 @@ class Teaching(QObject):
         if self.win.worker is not None:
             self.win.worker.set_weights(weights)
 
+    # --- editing weights -------------------------------------------------------------------------
+    def weight_edit_allowed(self) -> bool:
+        """Whether a weight or bias typed into the network view may go to the live network.
+
+        Not while the timeline shows an earlier moment: the view shows that moment's
+        weights, and an edit would silently change the live network behind it. The status
+        bar then says how to go on; the caller drops the edit."""
+        if "scrub" not in self._frozen:
+            return True
+        moment = self.timeline_bar.current_snapshot()
+        when = f"epoch {moment.epoch}" if moment is not None else "an earlier moment"
+        self.win.statusBar().showMessage(
+            f"Return to the present to edit weights: the network shows {when} from the "
+            "timeline. Click \"Back to the present\", or \"Resume from here\" to train on "
+            "from this moment and then edit.", 10000)
+        return False
+
+    def edit_weight(self, layer: int, i: int, j: int, value: float) -> bool:
+        """Set one weight of the live network (see :meth:`weight_edit_allowed`)."""
+        if not self.weight_edit_allowed() or self.win.worker is None:
+            return False
+        self.win.worker.set_weight(layer, i, j, value)
+        return True
+
+    def edit_bias(self, layer: int, j: int, value: float) -> bool:
+        """Set one bias of the live network (see :meth:`weight_edit_allowed`)."""
+        if not self.weight_edit_allowed() or self.win.worker is None:
+            return False
+        self.win.worker.set_bias(layer, j, value)
+        return True
+
     # --- comparing runs -------------------------------------------------------------------------
+    def unsaved_runs(self) -> int:
+        """How many kept runs (with data) are not saved to a runs file.
+
+        Counted once Compare runs was used in this window (opened, which training or
+        loading comparison runs does too): the window records its own runs for the
+        comparison automatically, and someone who never looked at them is not asked to
+        keep them."""
+        if not self._compare_used:
+            return 0
+        return sum(1 for record in self.store.unsaved()
+                   if record.n_epochs or len(record.series))
+
+    def maybe_save_runs(self, before: str = "closing") -> bool:
+        """True if the kept runs may be dropped: none unsaved (see :meth:`unsaved_runs`),
+        or the user saved them or chose not to. False if they cancelled (or saving
+        failed: the message is shown)."""
+        count = self.unsaved_runs()
+        if not count:
+            return True
+        answer = runs_ui.ask_save_runs(self.win, count, before)
+        if answer == runs_ui.DISCARD:
+            return True
+        if answer != runs_ui.SAVE:
+            return False
+        path = runs_ui.ask_runs_path(self.win, settings.last_folder("history",
+                                                                    self.win._base_dir()))
+        if not path:
+            return False
+        self.recorder.flush()
+        try:
+            self.store.save(path)
+        except (NNStudioError, OSError) as exc:
+            message = str(exc) if not isinstance(exc, OSError) else \
+                f"{exc.filename or path}: {exc.strerror or exc}"
+            self.win.banner.show_message("Cannot save the runs", message, kind="error")
+            return False
+        settings.remember_folder("history", path)  # (runs are training histories)
+        self.win.statusBar().showMessage(f"Saved {len(self.store)} runs to {path}", 5000)
+        return True
+
     def compare_runs(self, experiments: list[Any]) -> None:
         """Train ``experiments`` one after another in the background; show the comparison."""
         if not experiments:

@@ -167,12 +167,7 @@ class InspectorPanel(QWidget):
                                            and context.input_dim == 1))
         self.hint.setText("Click a training point in the output plot, or choose a row."
                           if clickable else "Choose a row of the training data.")
-        inspector = self.inspector
-        inspector.network = inspector.trace = None
-        inspector.tree.clear()
-        inspector.diagram.set_trace(None)
-        inspector.step_table.setRowCount(0)
-        inspector._show_empty()  # its "pick a sample" state
+        self.inspector.clear()  # its "pick a sample" state
 
     def inspect(self, index: int, network: Network, where: str = "") -> bool:
         """Explain training row ``index`` with ``network`` (a copy the inspector may step).

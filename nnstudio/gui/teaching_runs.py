@@ -19,7 +19,15 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QWidget,
+)
 
 from nnstudio.engine.errors import NNStudioError
 from nnstudio.engine.runs import RunRecord, RunStore, record_training
@@ -29,7 +37,7 @@ from nnstudio.gui.snapshot import Snapshot
 qtfix.install()
 
 PROGRESS_INTERVAL = 0.1  # seconds between progress signals of a background run
-FLUSH_INTERVAL = 0.5  # while training, the live run's record is extended this often
+FLUSH_INTERVAL = 0.25  # while training, the live run's record is extended this often
 
 
 class RunRecorder:
@@ -61,6 +69,7 @@ class RunRecorder:
         record = self.current
         if trained:
             self._pending.append((snap.steps, snap.losses, snap.grads, snap.epochs))
+        before = (record.revision, record.status, record.message)
         now = time.perf_counter()
         if not snap.running or now - self._flushed_at >= FLUSH_INTERVAL:
             self.flush()
@@ -68,13 +77,16 @@ class RunRecorder:
         if snap.diverged:
             record.finish("diverged", snap.diverged)
         elif snap.running:
-            record.status, record.message = "running", ""
+            if record.status != "running" or record.message:
+                record.status, record.message = "running", ""
+                record.revision += 1
             self._limit = None
         elif self._limit is not None and snap.epoch >= self._limit:
             record.finish("finished")
         elif record.status == "running":
             record.finish("stopped")
-        self.store.touch()
+        if (record.revision, record.status, record.message) != before:
+            self.store.touch()  # (views that poll the store redraw only after a change)
 
     def flush(self) -> None:
         """Move the samples received so far into the current record."""
@@ -128,6 +140,46 @@ class RunRecorder:
         self.store.add(record)
         self.current = record
         self._generation = generation
+
+
+# --- kept runs that are not saved -----------------------------------------------------------
+
+SAVE, DISCARD, CANCEL = "save", "discard", "cancel"
+
+
+def ask_save_runs(parent: QWidget, count: int, before: str = "closing") -> str:
+    """Ask whether to save ``count`` unsaved kept runs before ``before`` ("closing"):
+    returns "save", "discard" or "cancel"."""
+    runs = "1 kept run is" if count == 1 else f"{count} kept runs are"
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle("Unsaved runs")
+    box.setText(f"<b>{runs} not saved. Save the runs before {before}?</b>")
+    box.setInformativeText("The runs in Compare runs (their loss, accuracy and gradient "
+                           "curves and experiments) are lost if you don't save them.")
+    box.setStandardButtons(QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                           | QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(QMessageBox.StandardButton.Save)
+    box.setEscapeButton(QMessageBox.StandardButton.Cancel)
+    save = box.button(QMessageBox.StandardButton.Save)
+    if save is not None:
+        save.setText("Save runs…")
+    discard = box.button(QMessageBox.StandardButton.Discard)
+    if discard is not None:
+        discard.setText("Don't save")
+    answer = box.exec()
+    if answer == QMessageBox.StandardButton.Save:
+        return SAVE
+    if answer == QMessageBox.StandardButton.Discard:
+        return DISCARD
+    return CANCEL
+
+
+def ask_runs_path(parent: QWidget, folder: str | Path) -> str:
+    """The file to save runs to ("" if the dialog was cancelled)."""
+    path, _ = QFileDialog.getSaveFileName(parent, "Save runs", str(Path(folder) / "runs.json"),
+                                          "nnstudio runs (*.json)")
+    return path
 
 
 # --- training lists of experiments in the background ----------------------------------------

@@ -155,24 +155,33 @@ class TimelineBar(QtWidgets.QWidget):
         timeline = self._timeline
         n = len(timeline) if timeline is not None else 0
         if n == 0:
-            self.start_label.setText("")
-            self.end_label.setText("")
-            self.status.setStyleSheet(f"color: {MUTED_TEXT};")
-            self.status.setText("Snapshots appear at every epoch")
+            _set_text(self.start_label, "")
+            _set_text(self.end_label, "")
+            self._set_status_style(f"color: {MUTED_TEXT};")
+            _set_text(self.status, "Snapshots appear at every epoch")
         else:
-            self.start_label.setText(f"epoch {timeline[0].epoch}")
-            self.end_label.setText("now")
+            _set_text(self.start_label, f"epoch {timeline[0].epoch}")
+            _set_text(self.end_label, "now")
             snap = self.current_snapshot()
             if snap is None:
-                self.status.setStyleSheet(f"color: {TEXT_COLOR};")
-                self.status.setText(f"Now · latest snapshot: epoch {timeline[n - 1].epoch}")
-                self.status.setToolTip(f"{n} snapshot{'s' if n != 1 else ''} kept")
+                self._set_status_style(f"color: {TEXT_COLOR};")
+                _set_text(self.status, f"Now · latest snapshot: epoch {timeline[n - 1].epoch}")
+                tip = f"{n} snapshot{'s' if n != 1 else ''} kept"
+                if self.status.toolTip() != tip:
+                    self.status.setToolTip(tip)
             else:
-                self.status.setStyleSheet(_SCRUB_STYLE)
-                self.status.setText(f"Viewing {snap.label()}")
+                self._set_status_style(_SCRUB_STYLE)
+                _set_text(self.status, f"Viewing {snap.label()}")
         scrubbing = self.is_scrubbing  # the buttons only make sense while looking back
-        self.present_button.setVisible(scrubbing)
-        self.resume_button.setVisible(scrubbing)
+        if self.present_button.isVisibleTo(self) != scrubbing:
+            self.present_button.setVisible(scrubbing)
+            self.resume_button.setVisible(scrubbing)
+
+    def _set_status_style(self, sheet: str) -> None:
+        """(A style sheet is re-applied only when it changes: applying one is slow, and the
+        labels change at every epoch while training.)"""
+        if self.status.styleSheet() != sheet:
+            self.status.setStyleSheet(sheet)
 
     def _on_slider(self, value: int) -> None:
         if self._guard or self._timeline is None:
@@ -208,6 +217,11 @@ class TimelineBar(QtWidgets.QWidget):
         if timeline is not None and self.isVisible() \
                 and getattr(timeline, "revision", -1) != self._seen_revision:
             self.refresh()
+
+
+def _set_text(label: QtWidgets.QLabel, text: str) -> None:
+    if label.text() != text:
+        label.setText(text)
 
 
 __all__ = ["TimelineBar"]

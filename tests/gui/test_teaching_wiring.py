@@ -313,8 +313,9 @@ def test_scrubbing_shows_the_snapshot_weights_and_its_boundary(qtbot, window):
     assert same_weights(win.network_view._weights, expected.get_weights())
     output = grids.output_grid(expected, win.prepared.transform, win.session_context.extent,
                                100)
+    # (the worker draws pictures in float32: equal up to its rounding)
     np.testing.assert_allclose(win.output_view._last_output["value"], output["value"],
-                               rtol=1e-12)
+                               rtol=0, atol=1e-5)
     # live training goes on underneath, the views keep showing the chosen moment
     win.step_batch()
     assert win.wait_for_idle(3.0)
