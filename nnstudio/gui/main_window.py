@@ -110,6 +110,8 @@ class MainWindow(WindowActions, QMainWindow):
         self.live_view_frozen = False
         self.prepared = None  # the session's PreparedData (read-only on this side)
         self.teaching = Teaching(self)  # lessons, inspector, runs, timeline, histograms, ...
+        # the teaching tools take each snapshot inside the window's frame (see _on_snapshot)
+        self.teaching.fed_by_window = True
         self._rebuild_timer = QTimer(self)
         self._rebuild_timer.setSingleShot(True)
         self._rebuild_timer.setInterval(REBUILD_DELAY_MS)
@@ -432,12 +434,14 @@ class MainWindow(WindowActions, QMainWindow):
             self.worker.set_stop_after(epochs)
 
     def edit_weight(self, layer: int, i: int, j: int, value: float) -> None:
-        """Set one weight; the worker applies it between steps (also while training)."""
-        if self.worker is not None:
+        """Set one weight; the worker applies it between steps (also while training). Not
+        while the timeline shows an earlier moment (the status bar says why)."""
+        if self.worker is not None and self.teaching.weight_edit_allowed():
             self.worker.set_weight(layer, i, j, value)
 
     def edit_bias(self, layer: int, j: int, value: float) -> None:
-        if self.worker is not None:
+        """Set one bias, like :meth:`edit_weight`."""
+        if self.worker is not None and self.teaching.weight_edit_allowed():
             self.worker.set_bias(layer, j, value)
 
     # --- worker signals ---------------------------------------------------------------------------
@@ -451,7 +455,9 @@ class MainWindow(WindowActions, QMainWindow):
         gradients, activations) are the expensive ones to paint and change slowly, so
         while training they draw every ``history_every``-th snapshot (and at least once
         a second), with the snapshots in between merged so that no step or epoch is lost.
+        The teaching tools take the snapshot first, while the worker still waits.
         """
+        self.teaching.on_snapshot(snap)
         if snap.generation != self._generation:
             self._acknowledge()  # from before a reset or a new network
             return
@@ -648,6 +654,9 @@ class MainWindow(WindowActions, QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         if not self.maybe_save("closing"):  # file_actions: unsaved changes? ask first
+            event.ignore()
+            return
+        if not self.teaching.maybe_save_runs("closing"):  # kept runs not saved? ask too
             event.ignore()
             return
         self._rebuild_timer.stop()

@@ -20,7 +20,7 @@ import pytest
 from nnstudio.engine.experiment import DataConfig, Experiment
 from nnstudio.engine.network import LayerSpec
 from nnstudio.engine.training import TrainConfig
-from nnstudio.gui import dialogs
+from nnstudio.gui import dialogs, teaching_runs
 from nnstudio.gui.app import ensure_app
 from nnstudio.gui.main_window import MainWindow
 
@@ -37,8 +37,17 @@ def unsaved_prompts():
     # modal question back while pytest-qt closes the test's windows
     original = dialogs.ask_unsaved_changes
     dialogs.ask_unsaved_changes = answer
+    # kept runs not saved: answered "Don't save" too (listed as ("kept runs", before))
+    original_runs = teaching_runs.ask_save_runs
+
+    def answer_runs(parent, count: int, before: str = "closing") -> str:
+        asked.append(("kept runs", before))
+        return teaching_runs.DISCARD
+
+    teaching_runs.ask_save_runs = answer_runs
     yield asked
     dialogs.ask_unsaved_changes = original
+    teaching_runs.ask_save_runs = original_runs
 
 
 def circles_experiment(epochs: int = 100_000, **training) -> Experiment:

@@ -38,6 +38,8 @@ def test_a_weight_edit_while_scrubbed_is_refused_with_a_message(qtbot, window):
     assert not teaching.weight_edit_allowed()
     assert not teaching.edit_weight(0, 0, 0, 5.0)
     assert not teaching.edit_bias(0, 0, 5.0)
+    win.edit_weight(0, 0, 0, 5.0)  # what the network view calls: dropped as well
+    win.edit_bias(0, 0, 5.0)
     message = win.statusBar().currentMessage()
     assert "Return to the present to edit weights" in message and "epoch 1" in message
     assert win.wait_for_idle(3.0)
@@ -152,15 +154,26 @@ def test_the_timeline_bar_follows_training(qtbot, window):
     assert teaching.timeline_bar.slider.maximum() == len(teaching.timeline)
 
 
-def test_the_window_may_feed_the_teaching_tools_itself(qtbot, window):
+def test_the_window_feeds_the_teaching_tools_every_snapshot_once(qtbot, window):
     win = window()
     teaching = win.teaching
-    teaching.fed_by_window = True  # the worker's own signal is ignored from now on
-    snapshots = []
-    win.worker.snapshot.connect(snapshots.append)
+    assert teaching.fed_by_window  # the window, not the worker's signal, calls on_snapshot
+    emitted, fed = [], []
+    win.worker.snapshot.connect(emitted.append)
+    original = teaching.on_snapshot
+    teaching.on_snapshot = lambda snap: fed.append(snap) or original(snap)
     train_epochs(qtbot, win, 2)
-    assert len(teaching.store) == 0 and len(teaching.timeline) == 0
-    for snap in snapshots:  # what the window then calls for every snapshot
-        teaching.on_snapshot(snap)
+    qtbot.waitUntil(lambda: len(fed) == len(emitted), timeout=3000)
+    assert [id(s) for s in fed] == [id(s) for s in emitted]
     assert len(teaching.store) == 1 and teaching.store.list()[0].epochs_done == 2
     assert teaching.timeline.epochs() == [0, 1, 2]
+
+
+def test_closing_the_window_asks_about_unsaved_kept_runs(qtbot, window, unsaved_prompts):
+    win = window()
+    train_epochs(qtbot, win, 2)
+    win.teaching.show_dock(win.teaching.compare_dock)
+    assert win.teaching.unsaved_runs() == 1
+    win.mark_saved()  # the experiment itself has nothing to save
+    win.close()
+    assert ("kept runs", "closing") in unsaved_prompts
