@@ -40,10 +40,14 @@ from nnstudio.engine.histograms import (
 from nnstudio.gui.plots_common import (
     MUTED_TEXT,
     TEXT_COLOR,
+    caption_label,
     format_sci,
+    graphics_view,
+    info_label,
     layer_label,
-    set_label_font,
+    stack,
     style_plot,
+    title_label,
 )
 
 CAPTIONS = {
@@ -164,8 +168,7 @@ class HistogramView(QtWidgets.QWidget):
         self._dirty = False
         self.cells: list[_LayerCell] = []
 
-        self.title = QtWidgets.QLabel("Distributions over time")
-        set_label_font(self.title, 9.5, bold=True, color_=TEXT_COLOR)
+        self.title = title_label("Distributions over time")
         self.kind_buttons: dict[str, QtWidgets.QToolButton] = {}
         group = QtWidgets.QButtonGroup(self)
         group.setExclusive(True)
@@ -192,25 +195,14 @@ class HistogramView(QtWidgets.QWidget):
         self.same_scale.toggled.connect(lambda _: self._redraw())
         header.addWidget(self.same_scale)
         header.addStretch(1)
-        self.step_label = QtWidgets.QLabel("")
-        set_label_font(self.step_label, 8.0, color_=MUTED_TEXT)
+        self.step_label = info_label(8.0, muted=True)
+        self.step_label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred,
+                                      QtWidgets.QSizePolicy.Policy.Preferred)
         header.addWidget(self.step_label)
 
-        self.graphics = pg.GraphicsLayoutWidget()
-        self.graphics.setBackground("w")
-        self.graphics.ci.setContentsMargins(2, 2, 6, 2)
-        self.graphics.ci.setSpacing(2)
-        self.caption = QtWidgets.QLabel(CAPTIONS[self._kind])
-        self.caption.setWordWrap(True)
-        set_label_font(self.caption, 8.0, color_=MUTED_TEXT)
-        self.caption.setContentsMargins(6, 0, 6, 2)
-
-        layout = QtWidgets.QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        layout.addLayout(header)
-        layout.addWidget(self.graphics, 1)
-        layout.addWidget(self.caption)
+        self.graphics = graphics_view(margins=(2, 2, 6, 2), spacing=2)
+        self.caption = caption_label(CAPTIONS[self._kind])
+        stack(self, header, self.graphics, self.caption, spacing=2)
         self.setMinimumSize(320, 220)
 
         # redraw at most ~10 times a second however often append() is called

@@ -21,15 +21,20 @@ from nnstudio.gui.plots_common import (
     MUTED_TEXT,
     TEXT_COLOR,
     BoundedHistory,
+    PlotHint,
+    Throttle,
     cache_axis,
     color,
     depth_colors,
     follow_x,
     format_sci,
-    make_curve,
+    graphics_view,
+    header_row,
+    info_label,
     refit_layout,
-    set_label_font,
+    stack,
     style_plot,
+    title_label,
 )
 
 #: Activation statistics arrive once per snapshot (~30 a second): 2000 samples is over a
@@ -70,6 +75,38 @@ def _band(x: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> QtGui.QPainter
     return path
 
 
+def _line(x: np.ndarray, y: np.ndarray) -> QtGui.QPainterPath:
+    """A polyline through the finite points (NaNs leave gaps)."""
+    if len(x) < 2:
+        return QtGui.QPainterPath()
+    return pg.arrayToQPath(x, y, connect="finite")
+
+
+def _bin_means(x: np.ndarray, y: np.ndarray, most: int) -> tuple[np.ndarray, np.ndarray]:
+    """At most ``most`` points: neighbouring samples averaged in equal bins (rows of ``y``
+    alike); the last, partial bin is averaged too, so the newest sample's bin shows."""
+    n = len(x)
+    size = -(-n // max(most, 2))
+    if size <= 1:
+        return x, y
+    m = n // size * size
+    with np.errstate(invalid="ignore"):
+        xs = x[:m].reshape(-1, size).mean(axis=1)
+        ys = y[:m].reshape(-1, size, y.shape[1]).mean(axis=1)
+        if m < n:
+            xs = np.append(xs, x[m:].mean())
+            ys = np.vstack([ys, y[m:].mean(axis=0)])
+    return xs, ys
+
+
+def _path_item(pen: Any = None, brush: Any = None) -> QtWidgets.QGraphicsPathItem:
+    item = QtWidgets.QGraphicsPathItem()
+    item.setPen(pg.mkPen(None) if pen is None else pen)
+    if brush is not None:
+        item.setBrush(brush)
+    return item
+
+
 class _LayerRow:
     """The items of one layer: a label, a small plot, three curves and two bands."""
 
@@ -96,22 +133,24 @@ class _LayerRow:
         self.y_axis.setStyle(tickLength=0, hideOverlappingLabels=False)
         self.plot.setMinimumHeight(16)
         self.plot.layout.setContentsMargins(0, 1, 0, 1)
-        # the bands are plain filled polygons (one path each, rebuilt per snapshot): much
-        # cheaper than FillBetweenItem, which re-fills on every change of either curve
-        self.outer = QtWidgets.QGraphicsPathItem()
-        self.outer.setBrush(pg.mkBrush(color(c, 50)))
-        self.outer.setPen(pg.mkPen(None))
-        self.inner = QtWidgets.QGraphicsPathItem()
-        self.inner.setBrush(pg.mkBrush(color(c, 120)))
-        self.inner.setPen(pg.mkPen(None))
-        self.plot.addItem(self.outer)
-        self.plot.addItem(self.inner)
-        self.median = make_curve(self.plot, pg.mkPen(c, width=1), method="mean")
-        edge_pen = pg.mkPen(color(AXIS_COLOR, 90), width=1, style=QtCore.Qt.PenStyle.DotLine)
-        self.edges = [pg.InfiniteLine(angle=0, pen=edge_pen) for _ in range(2)]
-        for line in self.edges:
-            self.plot.addItem(line, ignoreBounds=True)
+        # the bands and the median are plain Qt path items (rebuilt per snapshot from the
+        # averaged history): much cheaper than FillBetweenItem and PlotDataItem
+        self.outer = _path_item(brush=pg.mkBrush(color(c, 50)))
+        self.inner = _path_item(brush=pg.mkBrush(color(c, 120)))
+        self.median = _path_item(pen=pg.mkPen(c, width=1))
+        for item in (self.outer, self.inner, self.median):
+            self.plot.addItem(item)
         self.median.setZValue(5)
+        self.median_data: tuple[np.ndarray, np.ndarray] = (np.zeros(0), np.zeros(0))
+        # the value range's edges as dotted lines across the row, in the view's own pixel
+        # coordinates (re-placed only when the row is resized or its y range changes)
+        self.edges = _path_item(pen=pg.mkPen(color(AXIS_COLOR, 90), width=1,
+                                             style=QtCore.Qt.PenStyle.DotLine))
+        self.edges.setParentItem(self.plot.vb)
+        self.edges.setZValue(-5)
+        self._edge_values = (math.nan, math.nan)
+        self.plot.vb.sigResized.connect(self._place_edges)
+        self.plot.vb.sigYRangeChanged.connect(self._place_edges)
         self._auto_range: tuple[float, float] | None = None
         fixed = _FIXED_RANGE.get(self.activation)
         self.fixed_range = fixed is not None
@@ -123,8 +162,10 @@ class _LayerRow:
         self.set_fraction(math.nan, math.nan)
 
     def update(self, x: np.ndarray, p: np.ndarray) -> None:
-        """Redraw from the history: ``p`` is ``(n, 5)`` percentiles at steps ``x``."""
-        self.median.setData(x, p[:, 2])
+        """Redraw: ``p`` is ``(n, 5)`` percentiles at steps ``x`` (already averaged down to
+        about the plot's width)."""
+        self.median_data = (x, p[:, 2])
+        self.median.setPath(_line(x, p[:, 2]))
         self.outer.setPath(_band(x, p[:, 0], p[:, 4]))
         self.inner.setPath(_band(x, p[:, 1], p[:, 3]))
         if not self.fixed_range and len(x):
@@ -151,8 +192,19 @@ class _LayerRow:
         labels exactly at the edges would collide with the neighbouring rows)."""
         inset = 0.22 * (hi - lo)
         self.y_axis.setTicks([[(lo + inset, _short(lo)), (hi - inset, _short(hi))]])
-        for line, value in zip(self.edges, (lo, hi)):
-            line.setPos(value)
+        self._edge_values = (lo, hi)
+        self._place_edges()
+
+    def _place_edges(self, *_: Any) -> None:
+        vb = self.plot.vb
+        rect = vb.boundingRect()
+        path = QtGui.QPainterPath()
+        for value in self._edge_values:
+            if math.isfinite(value):
+                y = vb.mapFromView(QtCore.QPointF(0.0, value)).y()
+                path.moveTo(rect.left(), y)
+                path.lineTo(rect.right(), y)
+        self.edges.setPath(path)
 
     def set_fraction(self, saturated: float, dead: float) -> None:
         head = (f"<b>{self.name}</b>" + (f" ({self.activation})" if self.activation else ""))
@@ -189,35 +241,19 @@ class ActivationPlot(QtWidgets.QWidget):
         self.rows: list[_LayerRow] = []
         self.x_axis: pg.AxisItem | None = None
 
-        self.title = QtWidgets.QLabel("Activations per layer")
-        set_label_font(self.title, 9.5, bold=True, color_=TEXT_COLOR)
-        self.title.setToolTip("For every layer: the median activation (line), the middle half "
-                              "of the values (dark band) and 90 % of them (light band), "
-                              "over the training steps.")
-        self.hint = QtWidgets.QLabel("median · middle 50 % · 90 %")
-        set_label_font(self.hint, 8.0, color_=MUTED_TEXT)
-        self.hint.setToolTip(self.title.toolTip())
-        self.hint.setAlignment(QtCore.Qt.AlignmentFlag.AlignRight
-                               | QtCore.Qt.AlignmentFlag.AlignVCenter)
-        self.hint.setMinimumWidth(10)  # clipped, never overlapping the title, when narrow
-        self.hint.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
-                                QtWidgets.QSizePolicy.Policy.Preferred)
-        header = QtWidgets.QHBoxLayout()
-        header.setContentsMargins(6, 2, 6, 0)
-        header.addWidget(self.title)
-        header.addSpacing(8)
-        header.addWidget(self.hint, 1)
-
-        self.graphics = pg.GraphicsLayoutWidget()
-        self.graphics.setBackground("w")
-        self.graphics.ci.setContentsMargins(2, 4, 8, 2)
-        self.graphics.ci.setSpacing(0)
-
-        layout = QtWidgets.QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        layout.addLayout(header)
-        layout.addWidget(self.graphics, 1)
+        self._last_step = -math.inf
+        self._label_throttle = Throttle(self)
+        self.title = title_label(
+            "Activations per layer",
+            "For every layer: the median activation (line), the middle half of the values "
+            "(dark band) and 90 % of them (light band), over the training steps.")
+        self.legend_text = info_label(8.0, muted=True, text="median · 50 % · 90 %")
+        self.legend_text.setToolTip(self.title.toolTip())
+        self.legend_text.setAlignment(QtCore.Qt.AlignmentFlag.AlignRight
+                                      | QtCore.Qt.AlignmentFlag.AlignVCenter)
+        self.graphics = graphics_view(margins=(2, 4, 8, 2))
+        stack(self, header_row(self.title, self.legend_text), self.graphics)
+        self.hint = PlotHint(self.graphics)
         self.setMinimumSize(240, 160)
 
     # --- contract ------------------------------------------------------------------------
@@ -247,6 +283,9 @@ class ActivationPlot(QtWidgets.QWidget):
         refit_layout(self.graphics)
         self._history = BoundedHistory(_N_PCT * max(len(self.rows), 1), self._capacity)
         self._first_step = math.inf
+        self._last_step = -math.inf
+        self._label_throttle.cancel()
+        self.hint.show()
 
     def append(self, snapshot: Any) -> None:
         """Add the snapshot's activation statistics (if it carries any) and redraw."""
@@ -258,21 +297,47 @@ class ActivationPlot(QtWidgets.QWidget):
         if pct.shape != (n, _N_PCT):
             return
         step = float(getattr(snapshot, "step", 0) or 0)
-        self._history.extend([step], pct.reshape(1, -1))
-        h = self._history
-        x, y = h.x, h.y
-        saturated = np.asarray(act.saturated, dtype=np.float64)
-        dead = np.asarray(act.dead, dtype=np.float64)
-        for i, row in enumerate(self.rows):
-            row.update(x, y[:, i * _N_PCT:(i + 1) * _N_PCT])
-            row.set_fraction(float(saturated[i]), float(dead[i]))
-        # the step axis starts where training started (as in the other plots), even when
-        # the first activation statistics came with a later snapshot
+        # the step axis starts where training started (as in the other plots)
         steps = getattr(snapshot, "steps", None)
         if steps is not None and len(steps):
             self._first_step = min(self._first_step, float(steps[0]))
-        follow_x(self.rows[0].plot, min(self._first_step, float(x[0])), float(x[-1]),
+        h = self._history
+        if step > self._last_step:
+            h.extend([step], pct.reshape(1, -1))
+            self._last_step = step
+        elif not h.replace_last(pct.reshape(-1)):  # the same moment again (paused, edited)
+            return
+        self.hint.hide()
+        x, y = self._drawn_history()
+        for i, row in enumerate(self.rows):
+            row.update(x, y[:, i * _N_PCT:(i + 1) * _N_PCT])
+        saturated = np.asarray(act.saturated, dtype=np.float64)
+        dead = np.asarray(act.dead, dtype=np.float64)
+
+        def labels() -> None:
+            for i, row in enumerate(self.rows):
+                row.set_fraction(float(saturated[i]), float(dead[i]))
+
+        # while training the labels are re-typeset a few times a second, not every frame
+        self._label_throttle(labels, bool(getattr(snapshot, "running", False)))
+        follow_x(self.rows[0].plot, float(x[0]), float(x[-1]),
                  linked=[row.plot for row in self.rows[1:]])
+
+    def _drawn_history(self) -> tuple[np.ndarray, np.ndarray]:
+        """The history averaged down to about two points per pixel of the rows' width, and
+        reaching back to the first step of training: statistics arrive with snapshots, so
+        the first ones describe a moment after training began; until then the network was
+        closest to that first state, which is drawn from the start."""
+        h = self._history
+        width = self.rows[0].plot.vb.width() if self.rows else 0.0
+        x, y = _bin_means(h.x, h.y, max(int(2 * width), 200))
+        if math.isfinite(self._first_step) and self._first_step < x[0]:
+            x = np.concatenate([[self._first_step], x])
+            y = np.vstack([y[:1], y])
+        elif len(x) == 1:  # a single moment: a short flat band rather than nothing
+            x = np.array([x[0], x[0] + 1.0])
+            y = np.vstack([y, y])
+        return x, y
 
     # --- for tests ---------------------------------------------------------------------------
     @property

@@ -13,24 +13,29 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtWidgets
 
 from nnstudio.gui.plots_common import (
     DEFAULT_CAPACITY,
-    MUTED_TEXT,
-    TEXT_COLOR,
     BoundedHistory,
     DecadeAxis,
     LogAxis,
+    PlotHint,
+    Throttle,
+    caption_label,
     depth_colors,
     follow_x,
     format_sci,
+    graphics_view,
+    header_row,
+    info_label,
     layer_label,
     make_curve,
     positive_or_nan,
     refit_layout,
-    set_label_font,
+    stack,
     style_plot,
+    title_label,
 )
 
 CAPTION = ("Each curve is one layer's average gradient size. Curves far below the output "
@@ -53,27 +58,13 @@ class GradientPlot(QtWidgets.QWidget):
         self._decades: tuple[int, int] | None = None
         self._side_by_side: bool | None = None
 
-        self.title = QtWidgets.QLabel("Gradients per layer")
-        set_label_font(self.title, 9.5, bold=True, color_=TEXT_COLOR)
-        self.title.setToolTip("Mean |dJ/dW|: the average size of the gradient of the loss with "
-                              "respect to each layer's weights, i.e. how strongly a training "
-                              "step changes that layer.")
-        self.readout = QtWidgets.QLabel("")
-        set_label_font(self.readout, 8.5, color_=TEXT_COLOR)
-        self.readout.setTextFormat(QtCore.Qt.TextFormat.RichText)
-        self.readout.setMinimumWidth(10)
-        self.readout.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
-                                   QtWidgets.QSizePolicy.Policy.Preferred)
-        header = QtWidgets.QHBoxLayout()
-        header.setContentsMargins(6, 2, 6, 0)
-        header.addWidget(self.title)
-        header.addSpacing(10)
-        header.addWidget(self.readout, 1)
-
-        self.graphics = pg.GraphicsLayoutWidget()
-        self.graphics.setBackground("w")
-        self.graphics.ci.setContentsMargins(2, 4, 4, 2)
-        self.graphics.ci.setSpacing(6)
+        self._bars_throttle = Throttle(self)
+        self.title = title_label(
+            "Gradients per layer",
+            "Mean |dJ/dW|: the average size of the gradient of the loss with respect to each "
+            "layer's weights, i.e. how strongly a training step changes that layer.")
+        self.readout = info_label(8.0, rich=True)
+        self.graphics = graphics_view(margins=(2, 4, 4, 2), spacing=6)
         self.curve_plot = pg.PlotItem(axisItems={"left": LogAxis("left")})
         style_plot(self.curve_plot, left="mean |dJ/dW|", bottom="step")
         self.curve_plot.setLogMode(y=True)
@@ -85,9 +76,13 @@ class GradientPlot(QtWidgets.QWidget):
 
         self.bar_plot = pg.PlotItem(axisItems={"bottom": DecadeAxis("bottom")})
         style_plot(self.bar_plot, bottom="now (log scale)", grid=False)
-        self.bar_plot.showGrid(x=True, y=False, alpha=0.15)
+        # no grid on the decade axis: an axis drawing a grid may not extend past its ends,
+        # and the outer decades' labels, centred on the ends, would be dropped
+        self.bar_plot.getAxis("bottom").setStyle(hideOverlappingLabels=False)
         self.bar_plot.showAxis("right")
+        # a fixed width: a value label growing by a digit must not re-lay out the plots
         self.bar_plot.getAxis("right").setStyle(tickLength=0)
+        self.bar_plot.getAxis("right").setWidth(VALUE_AXIS_WIDTH)
         self.bar_plot.getAxis("left").setStyle(tickLength=0)
         self.bar_plot.vb.invertY(True)
         self.bar_plot.setMouseEnabled(x=False, y=False)
@@ -95,17 +90,9 @@ class GradientPlot(QtWidgets.QWidget):
         self.bars = pg.BarGraphItem(x0=[], y=[], height=0.72, width=[], pen=pg.mkPen(None))
         self.bar_plot.addItem(self.bars)
 
-        self.caption = QtWidgets.QLabel(CAPTION)
-        self.caption.setWordWrap(True)
-        set_label_font(self.caption, 8.0, color_=MUTED_TEXT)
-        self.caption.setContentsMargins(6, 0, 6, 2)
-
-        layout = QtWidgets.QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        layout.addLayout(header)
-        layout.addWidget(self.graphics, 1)
-        layout.addWidget(self.caption)
+        self.caption = caption_label(CAPTION)
+        stack(self, header_row(self.title, self.readout, gap=10), self.graphics, self.caption)
+        self.hint = PlotHint(self.graphics)
         self.setMinimumSize(260, 180)
         self._arrange(True)
 
@@ -141,6 +128,8 @@ class GradientPlot(QtWidgets.QWidget):
                           brushes=[pg.mkBrush(c) for c in self._colors])
         self.readout.setText("")
         self._set_bar_range(-8, 0)
+        self._bars_throttle.cancel()
+        self.hint.show()
 
     def append(self, snapshot: Any) -> None:
         """Add the snapshot's per-step gradient sizes; bars show their mean."""
@@ -162,7 +151,10 @@ class GradientPlot(QtWidgets.QWidget):
             curve.setData(x, shown[:, j])
         self._fit_y(shown)
         follow_x(self.curve_plot, float(x[0]), float(x[-1]))
-        self._update_bars()
+        self.hint.hide()
+        # while training the bars and their numbers follow a few times a second: typesetting
+        # the numbers is the most expensive part of a frame, and they cannot be read faster
+        self._bars_throttle(self._update_bars, bool(getattr(snapshot, "running", False)))
 
     # --- for tests ---------------------------------------------------------------------------
     @property
@@ -187,7 +179,7 @@ class GradientPlot(QtWidgets.QWidget):
         finite = logs[np.isfinite(logs)]
         if len(finite):
             self._set_bar_range(math.floor(finite.min()), math.ceil(finite.max()))
-        lo = self._decades[0] - 0.02 if self._decades else -8.0
+        lo = self._decades[0] - BAR_PAD if self._decades else -8.0 - BAR_PAD
         widths = np.where(np.isfinite(logs), logs - lo, 0.0)
         self.bars.setOpts(x0=np.full(len(values), lo), width=np.maximum(widths, 0.0))
         self.bar_plot.getAxis("right").setTicks(
@@ -215,7 +207,7 @@ class GradientPlot(QtWidgets.QWidget):
         if self._decades == (lo, hi):
             return
         self._decades = (lo, hi)
-        self.bar_plot.setXRange(lo - 0.02, hi + 0.02, padding=0)
+        self.bar_plot.setXRange(lo - BAR_PAD, hi + BAR_PAD, padding=0)
 
     def _update_readout(self, values: np.ndarray) -> None:
         if len(values) < 2:
@@ -274,6 +266,9 @@ class GradientPlot(QtWidgets.QWidget):
 
 #: the log axes show at most this many decades below the largest gradient
 MAX_DECADES = 12
+VALUE_AXIS_WIDTH = 54  # the bars' value labels ("0.00123", "3.2e-12" at 8 pt)
+#: the bar axis reaches this far (in decades) past the outer decades; the bars start there
+BAR_PAD = 0.05
 
 
 def _times(factor: float) -> str:

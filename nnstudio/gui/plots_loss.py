@@ -8,30 +8,37 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtWidgets
 
 from nnstudio.gui.plots_common import (
     BATCH_COLOR,
     DEFAULT_CAPACITY,
     TEST_COLOR,
-    TEXT_COLOR,
     TRAIN_COLOR,
     BoundedHistory,
+    PlotHint,
+    Throttle,
+    add_legend,
     color,
     epoch_rows,
     follow_x,
     follow_y,
+    graphics_view,
+    header_row,
+    info_label,
     make_curve,
     positive_or_nan,
-    set_label_font,
+    stack,
     style_plot,
+    title_label,
 )
 
 _EPOCH_KEYS = ("step", "epoch", "train_loss", "test_loss", "train_accuracy", "test_accuracy")
 # stored epoch columns (after the x column "step")
 _EPOCH, _TRAIN, _TEST, _TRAIN_ACC, _TEST_ACC = range(5)
-_SYMBOL_LIMIT = 60
-AXIS_WIDTH = 46  # epochs drawn with dots while there are few of them
+_SYMBOL_LIMIT = 60  # epochs drawn with dots while there are few of them
+AXIS_WIDTH = 46
+ACC_MARGIN = 22  # the accuracy subplot's range reaches this far (in %) below 0 and above 100
 
 
 class LossPlot(QtWidgets.QWidget):
@@ -47,41 +54,19 @@ class LossPlot(QtWidgets.QWidget):
         self._has_test = False
         self._symbols = True
 
-        self.title = QtWidgets.QLabel("Loss")
-        set_label_font(self.title, 9.5, bold=True, color_=TEXT_COLOR)
+        self.title = title_label("Loss")
         self.log_box = QtWidgets.QCheckBox("Log")
         self.log_box.setToolTip("Logarithmic loss axis: late, small improvements stay "
                                 "visible.")
         self.log_box.toggled.connect(self._on_log_toggled)
-
-        self.status = QtWidgets.QLabel("")
-        set_label_font(self.status, 8.5, color_=TEXT_COLOR)
-        self.status.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        self.status = info_label(8.0, rich=True)
         self.status.setToolTip("The latest epoch: loss on the training and test sets, and the "
                                "accuracy on the test set (the training set if there is no "
                                "test set).")
-        self.status.setMinimumWidth(10)
-        self.status.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
-                                  QtWidgets.QSizePolicy.Policy.Preferred)
-        header = QtWidgets.QHBoxLayout()
-        header.setContentsMargins(6, 2, 6, 0)
-        header.addWidget(self.title)
-        header.addSpacing(8)
-        header.addWidget(self.status, 1)
-        header.addWidget(self.log_box)
+        self._status_throttle = Throttle(self)
 
-        self.graphics = pg.GraphicsLayoutWidget()
-        self.graphics.setBackground("w")
-        self.graphics.ci.setContentsMargins(2, 0, 8, 2)
-        self.graphics.ci.setSpacing(0)
-        self.legend = pg.LegendItem(colCount=3, labelTextSize="8pt", labelTextColor=TEXT_COLOR,
-                                    pen=None, brush=None, verSpacing=-8, horSpacing=6)
-        self.legend.setMinimumWidth(10)  # never widen the plots
-        self.legend.setMaximumHeight(24)
-        self.legend.setSizePolicy(QtWidgets.QSizePolicy.Policy.Maximum,
-                                  QtWidgets.QSizePolicy.Policy.Fixed)
-        self.graphics.addItem(self.legend, row=0, col=0)
-        self.graphics.ci.layout.setAlignment(self.legend, QtCore.Qt.AlignmentFlag.AlignLeft)
+        self.graphics = graphics_view()
+        self.legend = add_legend(self.graphics, columns=3)
         self.loss_plot: pg.PlotItem = self.graphics.addPlot(row=1, col=0)
         style_plot(self.loss_plot, left="loss")
         self.acc_plot: pg.PlotItem = self.graphics.addPlot(row=2, col=0)
@@ -91,11 +76,15 @@ class LossPlot(QtWidgets.QWidget):
         self.acc_plot.setXLink(self.loss_plot)
         for plot in (self.loss_plot, self.acc_plot):
             plot.vb.enableAutoRange(x=False)
-        self.acc_plot.setYRange(0, 100, padding=0.03)
-        self.acc_plot.vb.setLimits(yMin=-5, yMax=105)
+        # 0, 50 and 100 % all labelled in the short subplot: the range reaches past them by
+        # more than half a label's height, so none is dropped for crossing the axis' ends
+        self.acc_plot.setYRange(-ACC_MARGIN, 100 + ACC_MARGIN, padding=0)
+        self.acc_plot.vb.setLimits(yMin=-ACC_MARGIN, yMax=100 + ACC_MARGIN)
         self.acc_plot.vb.enableAutoRange(y=False)
+        self.acc_plot.setMouseEnabled(y=False)
         self.acc_plot.getAxis("left").setTicks([[(0, "0"), (50, "50"), (100, "100")],
                                                 [(25, ""), (75, "")]])
+        self.acc_plot.getAxis("left").setStyle(hideOverlappingLabels=False)
         self.graphics.ci.layout.setRowStretchFactor(1, 5)
         self.graphics.ci.layout.setRowStretchFactor(2, 2)
 
@@ -107,11 +96,9 @@ class LossPlot(QtWidgets.QWidget):
         self.train_acc_curve = make_curve(self.acc_plot, pg.mkPen(TRAIN_COLOR, width=2))
         self.test_acc_curve = make_curve(self.acc_plot, pg.mkPen(TEST_COLOR, width=2))
 
-        layout = QtWidgets.QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        layout.addLayout(header)
-        layout.addWidget(self.graphics, 1)
+        stack(self, header_row(self.title, self.status, self.log_box), self.graphics)
+        self.hint = PlotHint(self.graphics)
+        self._drawn_epochs: tuple | None = None  # what the epoch curves show now
         self.setMinimumSize(220, 150)
         self._set_symbols(True)
 
@@ -136,7 +123,10 @@ class LossPlot(QtWidgets.QWidget):
             self.legend.addItem(self.test_curve, "test")
         self.legend.addItem(self.batch_curve, "mini-batch")
         self._set_symbols(True)
+        self._drawn_epochs = None
+        self._status_throttle.cancel()
         self._refresh()
+        self.hint.show()
 
     def append(self, snapshot: Any) -> None:
         """Add the snapshot's new mini-batch losses and epoch rows, then redraw."""
@@ -151,7 +141,9 @@ class LossPlot(QtWidgets.QWidget):
         table = epoch_rows(getattr(snapshot, "epochs", None), _EPOCH_KEYS)
         if len(table):
             self._epochs.extend(table[:, 0], table[:, 1:])
-        self._refresh()
+        if self._batch.n or self._epochs.n:
+            self.hint.hide()
+        self._refresh(live=bool(getattr(snapshot, "running", False)))
 
     # --- internals -----------------------------------------------------------------------
     def _epoch_x(self) -> np.ndarray:
@@ -181,22 +173,29 @@ class LossPlot(QtWidgets.QWidget):
         self.loss_plot.setLogMode(y=on)
         self.loss_plot.setLabel("left", "loss (log)" if on else "loss")
         self.loss_plot.vb.enableAutoRange(y=True)
+        self._drawn_epochs = None
         self._refresh()
 
     def _loss_values(self, values: np.ndarray) -> np.ndarray:
         return positive_or_nan(values) if self.log_box.isChecked() else values
 
-    def _refresh(self) -> None:
+    def _refresh(self, live: bool = False) -> None:
         b, e = self._batch, self._epochs
         ex = self._epoch_x()
         self.batch_curve.setData(b.x, self._loss_values(b.column(0)))
-        self.train_curve.setData(ex, self._loss_values(e.column(_TRAIN)))
-        if self._has_test:
-            self.test_curve.setData(ex, self._loss_values(e.column(_TEST)))
-        if self._classification:
-            self.train_acc_curve.setData(ex, 100.0 * e.column(_TRAIN_ACC))
+        # the epoch curves change only with new rows (or a new estimate of where rows
+        # without a step go): re-setting unchanged data would re-draw them for nothing
+        placed = bool(e.n) and bool(np.isnan(e.x).any())
+        key = (e.n, e.stride, self._steps_per_epoch if placed else None)
+        if key != self._drawn_epochs:
+            self._drawn_epochs = key
+            self.train_curve.setData(ex, self._loss_values(e.column(_TRAIN)))
             if self._has_test:
-                self.test_acc_curve.setData(ex, 100.0 * e.column(_TEST_ACC))
+                self.test_curve.setData(ex, self._loss_values(e.column(_TEST)))
+            if self._classification:
+                self.train_acc_curve.setData(ex, 100.0 * e.column(_TRAIN_ACC))
+                if self._has_test:
+                    self.test_acc_curve.setData(ex, 100.0 * e.column(_TEST_ACC))
         xs = [v for v in (b.x[:1], b.x[-1:], ex[:1], ex[-1:]) if len(v) and np.isfinite(v[0])]
         if xs:
             ends = np.concatenate(xs)
@@ -206,7 +205,8 @@ class LossPlot(QtWidgets.QWidget):
                  log=self.log_box.isChecked())
         if self._symbols and e.n > _SYMBOL_LIMIT:
             self._set_symbols(False)
-        self._update_status()
+        # while training the numbers are re-typeset a few times a second, not every frame
+        self._status_throttle(self._update_status, live)
 
     def _update_status(self) -> None:
         """The latest epoch's numbers, coloured like their curves, in the header."""
@@ -221,7 +221,7 @@ class LossPlot(QtWidgets.QWidget):
             use_test = self._has_test and math.isfinite(row[_TEST_ACC])
             acc = row[_TEST_ACC] if use_test else row[_TRAIN_ACC]
             if math.isfinite(acc):
-                parts.append(f"acc. {100 * acc:.1f} %")
+                parts.append(f"acc. {100 * acc:.1f}%")
         self.status.setText(" · ".join(parts))
 
     @property

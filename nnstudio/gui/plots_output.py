@@ -20,10 +20,18 @@ from PySide6 import QtCore, QtWidgets
 
 from nnstudio.gui import style
 from nnstudio.gui.plots_common import (
+    HINT_TEXT,
     MUTED_TEXT,
     TEXT_COLOR,
-    set_label_font,
+    add_legend,
+    graphics_view,
+    header_row,
+    info_label,
+    refit_layout,
+    stack,
     style_plot,
+    title_label,
+    use_fast_thick_pen,
 )
 
 PLANE, CURVE, CONFUSION, MESSAGE = "plane", "curve", "confusion", "message"
@@ -78,10 +86,8 @@ class OutputView(QtWidgets.QWidget):
         self._last_confusion: np.ndarray | None = None
         self.cell_texts: list[pg.TextItem] = []
 
-        self.title = QtWidgets.QLabel("Output")
-        set_label_font(self.title, 9.5, bold=True, color_=TEXT_COLOR)
-        self.info = QtWidgets.QLabel("")
-        set_label_font(self.info, 8.5)
+        self.title = title_label("Output")
+        self.info = info_label(muted=True)
         self.test_box = QtWidgets.QCheckBox("Test data")
         self.test_box.setToolTip("Show the test points (outlined) as well as the training "
                                  "points (filled).")
@@ -91,26 +97,8 @@ class OutputView(QtWidgets.QWidget):
         self.discrete_box.setToolTip("Colour only by the predicted class, without the "
                                      "network's confidence.")
         self.discrete_box.toggled.connect(self._on_discrete_toggled)
-        header = QtWidgets.QHBoxLayout()
-        header.setContentsMargins(6, 2, 6, 0)
-        header.addWidget(self.title)
-        header.addSpacing(8)
-        header.addWidget(self.info, 1)
-        header.addWidget(self.discrete_box)
-        header.addWidget(self.test_box)
-
-        self.graphics = pg.GraphicsLayoutWidget()
-        self.graphics.setBackground("w")
-        self.graphics.ci.setContentsMargins(2, 0, 8, 2)
-        self.graphics.ci.setSpacing(0)
-        self.legend = pg.LegendItem(colCount=6, labelTextSize="8pt", labelTextColor=TEXT_COLOR,
-                                    pen=None, brush=None, verSpacing=-8, horSpacing=4)
-        self.legend.setMinimumWidth(10)
-        self.legend.setMaximumHeight(24)
-        self.legend.setSizePolicy(QtWidgets.QSizePolicy.Policy.Maximum,
-                                  QtWidgets.QSizePolicy.Policy.Fixed)
-        self.graphics.addItem(self.legend, row=0, col=0)
-        self.graphics.ci.layout.setAlignment(self.legend, QtCore.Qt.AlignmentFlag.AlignLeft)
+        self.graphics = graphics_view()
+        self.legend = add_legend(self.graphics, columns=6, hor_spacing=4)
         self.plot: pg.PlotItem = self.graphics.addPlot(row=1, col=0)
         style_plot(self.plot, grid=False)
 
@@ -119,14 +107,19 @@ class OutputView(QtWidgets.QWidget):
         self.train_points = pg.ScatterPlotItem(size=_POINT_SIZE, pxMode=True)
         self.test_points = pg.ScatterPlotItem(size=_POINT_SIZE, pxMode=True)
         self.curve = pg.PlotDataItem(pen=pg.mkPen(style.TEXT, width=2.5))
+        use_fast_thick_pen(self.curve)
         self.message = pg.TextItem("", color=MUTED_TEXT, anchor=(0.5, 0.5))
         self._legend_samples: list[pg.ScatterPlotItem] = []
 
-        layout = QtWidgets.QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        layout.addLayout(header)
-        layout.addWidget(self.graphics, 1)
+        stack(self, header_row(self.title, self.info, self.discrete_box, self.test_box),
+              self.graphics)
+        self._square: tuple[float, float] | None = None  # data extent (x span, y span)
+        self._extent: tuple[float, ...] | None = None  # the plane's (xmin, xmax, ymin, ymax)
+        self._user_view = False  # panned or zoomed by the user: keep that view
+        self.plot.vb.sigRangeChangedManually.connect(self._on_user_view)
+        self._pads = (0.0, 0.0)  # added to the plot's margins so its view has that shape
+        self._plot_margins = self.plot.layout.getContentsMargins()
+        self.plot.vb.sigResized.connect(self._fit_square)
         self.setMinimumSize(240, 220)
 
     # --- contract ------------------------------------------------------------------------
@@ -167,6 +160,9 @@ class OutputView(QtWidgets.QWidget):
             self._reset_confusion(classes)
         else:
             self._reset_message(context, input_dim)
+        # the data points show already: the hint to start training goes in the header
+        if mode != MESSAGE and not self.info.text():
+            self.info.setText(HINT_TEXT)
 
     def append(self, snapshot: Any) -> None:
         """Update the picture from the snapshot (fields it lacks leave the picture as is)."""
@@ -174,16 +170,27 @@ class OutputView(QtWidgets.QWidget):
             output = getattr(snapshot, "output", None)
             if output is not None:
                 self._show_output(output)
+                self._clear_hint()
         elif self.mode == CURVE:
             curve = getattr(snapshot, "curve", None)
             if curve is not None:
                 xs, ys = curve
                 self.curve.setData(np.asarray(xs, dtype=np.float64),
                                    np.asarray(ys, dtype=np.float64))
+                self._clear_hint()
         elif self.mode == CONFUSION:
             confusion = getattr(snapshot, "confusion", None)
             if confusion is not None:
+                self._clear_hint()
                 self._show_confusion(np.asarray(confusion))
+
+    @property
+    def hint_shown(self) -> bool:
+        return self.info.text() == HINT_TEXT
+
+    def _clear_hint(self) -> None:
+        if self.info.text() == HINT_TEXT:
+            self.info.setText("")
 
     # --- set-up per mode -----------------------------------------------------------------------
     def _clear_plot(self) -> None:
@@ -194,11 +201,16 @@ class OutputView(QtWidgets.QWidget):
         self.legend.clear()
         self._legend_samples = []
         self.plot.setAspectLocked(False)
+        self._square = None
+        self._extent = None
+        self._user_view = False
+        self._fit_square()
         self.plot.vb.invertY(False)
         for name in ("left", "bottom", "top", "right"):
             axis = self.plot.getAxis(name)
             axis.setTicks(None)
             axis.setStyle(tickLength=-4)
+            axis.setTickDensity(0.6)  # a small square plot: fewer, readable numbers
         self.plot.showAxes(True, showValues=(True, False, False, True))
         self.plot.setLabel("left", "")
         self.plot.setLabel("bottom", "")
@@ -217,6 +229,9 @@ class OutputView(QtWidgets.QWidget):
         self._add_points(context)
         self.plot.setAspectLocked(True)
         self.plot.setRange(xRange=(xmin, xmax), yRange=(ymin, ymax), padding=0)
+        self._square = (xmax - xmin, ymax - ymin)
+        self._extent = (xmin, xmax, ymin, ymax)
+        self._fit_square()
         self.plot.setLimits(xMin=xmin - (xmax - xmin), xMax=xmax + (xmax - xmin),
                             yMin=ymin - (ymax - ymin), yMax=ymax + (ymax - ymin))
         label = {"font-size": "8.5pt", "color": TEXT_COLOR}
@@ -346,6 +361,43 @@ class OutputView(QtWidgets.QWidget):
             return 1.0
         m = float(np.max(np.abs(_first_column(np.asarray(y, dtype=np.float64)))))
         return m if math.isfinite(m) and m > 0 else 1.0
+
+    def _fit_square(self, *_: Any) -> None:
+        """Pad the plane's plot so that its view has the data's aspect ratio: with the
+        aspect locked, the view then shows exactly the data's extent (no empty margins
+        beside the data), centred in the space it has. Computed from the space available
+        (not from the current padding), so repeated calls settle at once."""
+        pads = (0.0, 0.0)
+        if self._square is not None:
+            pads = self._square_pads(*self._square) or self._pads
+        if pads != self._pads:
+            self._pads = pads
+            left, top, right, bottom = self._plot_margins
+            px, py = pads
+            self.plot.layout.setContentsMargins(left + px, top + py, right + px, bottom + py)
+            refit_layout(self.graphics)
+        elif self._extent is not None and not self._user_view:
+            # settled: show the extent (a range set while the view had another shape was
+            # widened to that shape by the locked aspect ratio)
+            xmin, xmax, ymin, ymax = self._extent
+            (x0, x1), (y0, y1) = self.plot.vb.viewRange()
+            tol = 0.005 * max(xmax - xmin, ymax - ymin)
+            if max(abs(x0 - xmin), abs(x1 - xmax), abs(y0 - ymin), abs(y1 - ymax)) > tol:
+                self.plot.vb.setRange(xRange=(xmin, xmax), yRange=(ymin, ymax), padding=0)
+
+    def _on_user_view(self, *_: Any) -> None:
+        self._user_view = True
+
+    def _square_pads(self, xspan: float, yspan: float) -> tuple[float, float] | None:
+        vb = self.plot.vb
+        if not (xspan > 0 and yspan > 0) or vb.width() < 4 or vb.height() < 4:
+            return None
+        px, py = self._pads
+        view_w, view_h = vb.width() + 2 * px, vb.height() + 2 * py  # the room unpadded
+        ratio = xspan / yspan
+        pad_x = round(max(view_w - view_h * ratio, 0.0) / 2, 1)
+        pad_y = round(max(view_h - view_w / ratio, 0.0) / 2, 1)
+        return pad_x, pad_y
 
     # --- updates -------------------------------------------------------------------------
     def _apply_lut(self) -> None:

@@ -142,7 +142,9 @@ def test_loss_plot_holds_steps_and_epochs(qtbot):
     ex, _ = data(plot.train_curve)
     spe = run.trainer.steps_per_epoch
     np.testing.assert_allclose(ex, spe * np.arange(1, epochs + 1), rtol=1e-9)
-    assert "train" in plot.status_text and "acc." in plot.status_text
+    # while training, the header's numbers follow a few times a second
+    qtbot.waitUntil(lambda: "train" in plot.status_text and "acc." in plot.status_text,
+                    timeout=2000)
 
 
 def test_loss_plot_log_toggle_and_regression(qtbot):
@@ -216,9 +218,11 @@ def test_gradient_plot_curves_per_layer_and_bars(qtbot):
     np.testing.assert_allclose(plot.current, snaps[-1].grads.mean(axis=0))
     # vanishing gradients: the first layer orders of magnitude below the output layer
     assert plot.current[0] < plot.current[-1] / 100
+    # while training the bars and their numbers follow a few times a second
+    value_axis = plot.bar_plot.getAxis("right")
+    qtbot.waitUntil(lambda: [text for _, text in value_axis._tickLevels[0]]
+                    == [format_sci(v) for v in plot.current], timeout=2000)
     assert "smaller" in plot.readout.text()
-    labels = [text for _, text in plot.bar_plot.getAxis("right")._tickLevels[0]]
-    assert labels == [format_sci(v) for v in plot.current]
     widths = plot.bars.opts["width"]
     assert widths[0] < widths[-1]
     assert plot.caption.text() == CAPTION
@@ -244,14 +248,22 @@ def test_activation_plot_rows_and_fractions(qtbot):
     snaps = feed(plot, run, 7)
     assert len(plot.rows) == 9
     assert plot.history_size == 7
+    # while training the labels follow a few times a second: the last snapshot's numbers
+    sat = snaps[-1].act.saturated
+    qtbot.waitUntil(lambda: plot.row_texts[0].endswith(f"{100 * sat[0]:.0f} % saturated"),
+                    timeout=2000)
     texts = plot.row_texts
     assert texts[2].startswith("Hidden 3 (sigmoid) — ") and texts[2].endswith("% saturated")
     sat = snaps[-1].act.saturated
     assert texts[0] == f"Hidden 1 (sigmoid) — {100 * sat[0]:.0f} % saturated"
     row = plot.rows[4]
-    x, med = data(row.median)
-    np.testing.assert_array_equal(x, [s.step for s in snaps])
-    np.testing.assert_allclose(med, [s.act.percentiles[4, 2] for s in snaps])
+    x, med = row.median_data
+    # drawn from the first step of training: the first statistics reach back to it
+    first = snaps[0].steps[0]
+    np.testing.assert_array_equal(x, [first] + [s.step for s in snaps])
+    np.testing.assert_allclose(med, [snaps[0].act.percentiles[4, 2]]
+                               + [s.act.percentiles[4, 2] for s in snaps])
+    assert not row.median.path().isEmpty()
     assert not row.outer.path().isEmpty() and not row.inner.path().isEmpty()
     assert row.plot.vb.viewRange()[1][0] < 0 < 1 < row.plot.vb.viewRange()[1][1]
 
@@ -261,7 +273,8 @@ def test_activation_plot_relu_dead_fraction(qtbot):
     qtbot.addWidget(plot)
     snaps = feed(plot, relu_run(), 5)
     dead = snaps[-1].act.dead
-    assert plot.row_texts[1] == f"Hidden 2 (relu) — {100 * dead[1]:.0f} % dead"
+    qtbot.waitUntil(lambda: plot.row_texts[1] == f"Hidden 2 (relu) — {100 * dead[1]:.0f} % dead",
+                    timeout=2000)
     assert "saturated" in plot.row_texts[-1]  # sigmoid output
 
 
@@ -276,7 +289,7 @@ def test_activation_history_is_bounded(qtbot):
         snap.step = k + 1
         plot.append(snap)
     assert 20 <= plot.history_size <= 40
-    x, _ = data(plot.rows[0].median)
+    x, _ = plot.rows[0].median_data
     assert x[0] < 10 and x[-1] > 290
 
 
