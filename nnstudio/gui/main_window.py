@@ -39,6 +39,7 @@ from nnstudio.gui.banner import LessonCard, MessageBanner  # noqa: E402
 from nnstudio.gui.data_panel import DataPanel  # noqa: E402
 from nnstudio.gui.designer_panel import DesignerPanel  # noqa: E402
 from nnstudio.gui.network_view import NetworkView  # noqa: E402
+from nnstudio.gui.plots_common import Throttle  # noqa: E402
 from nnstudio.gui.plots_panel import PlotsPanel  # noqa: E402
 from nnstudio.gui.session import Session, build_session, input_images  # noqa: E402
 from nnstudio.gui.snapshot import Snapshot, merge_snapshots  # noqa: E402
@@ -67,9 +68,13 @@ class MainWindow(WindowActions, QMainWindow):
 
     #: passes over Qt's posted events (layout, scene updates, paints) per drawn view
     paint_passes = 2
-    #: while training, the history plots (loss, gradients, activations) draw every n-th
-    #: snapshot; the network and output views draw every one
-    history_every = 3
+    #: while training, one frame draws one group of views: the network and output views
+    #: (when the snapshot brings new pictures, <= 10 a second) or the next of these groups
+    #: of history plots (by class name; plots not named join the last group)
+    history_groups: tuple[tuple[str, ...], ...] = (("LossPlot",),
+                                                   ("GradientPlot", "ActivationPlot"))
+    #: ... and every group draws at least this often (seconds)
+    history_max_wait = 1.0
     #: a session (data, network, trainer) was given to the worker; GUI-side listeners
     #: may read its experiment, prepared data and context, never its network or trainer
     session_installed = Signal(object)
@@ -117,9 +122,10 @@ class MainWindow(WindowActions, QMainWindow):
         self._rebuild_timer.setInterval(REBUILD_DELAY_MS)
         self._rebuild_timer.timeout.connect(self.rebuild_from_panels)
         self._frames: deque[tuple[Snapshot, list]] = deque()  # snapshots being drawn
-        self._history_pending: Snapshot | None = None  # not yet drawn by the history plots
-        self._history_drawn_at = 0.0
-        self._history_skipped = 0
+        #: per history group: the snapshots it has not drawn yet (merged), when it last drew
+        self._history_pending: list[Snapshot | None] = [None] * len(self.history_groups)
+        self._history_drawn_at = [0.0] * len(self.history_groups)
+        self._status_throttle = Throttle(self)
         self._part_timer = QTimer(self)
         self._part_timer.setSingleShot(True)
         self._part_timer.setInterval(0)
@@ -274,7 +280,7 @@ class MainWindow(WindowActions, QMainWindow):
             [(np.array(W, dtype=float), np.array(b, dtype=float)) for W, b in weights]
         self.training_bar.set_reset_model(None if weights is None else "the loaded model")
         self._last_snapshot = None
-        self._history_pending = None
+        self._history_pending = [None] * len(self.history_groups)
         self.last_diverged_message = None
         self.banner.dismiss()
         prepared = session.prepared
@@ -392,7 +398,7 @@ class MainWindow(WindowActions, QMainWindow):
         self.banner.dismiss()
         self.last_diverged_message = None
         self._last_snapshot = None
-        self._history_pending = None
+        self._history_pending = [None] * len(self.history_groups)
         self.plots.reset(self.session_context)
         self._show_status(None)
         self.training_bar.set_epoch(0)
@@ -447,15 +453,15 @@ class MainWindow(WindowActions, QMainWindow):
     # --- worker signals ---------------------------------------------------------------------------
     @Slot(object)
     def _on_snapshot(self, snap: Snapshot) -> None:
-        """Draw a snapshot in parts (network, output, then each history plot), returning to
-        the event loop between parts so that input and timers stay responsive; acknowledge
-        at the end.
+        """Draw a snapshot in parts (one view at a time), returning to the event loop between
+        parts so that input and timers stay responsive; acknowledge at the end.
 
-        The network and output views show every snapshot. The history plots (loss,
-        gradients, activations) are the expensive ones to paint and change slowly, so
-        while training they draw every ``history_every``-th snapshot (and at least once
-        a second), with the snapshots in between merged so that no step or epoch is lost.
-        The teaching tools take the snapshot first, while the worker still waits.
+        Paused, stepping or starting over, every view draws. While training, the worker
+        waits for each frame and then trains three times as long as the frame took, so a
+        frame should be short: it draws the network and output views when the snapshot
+        brings new pictures, else the history group (see ``history_groups``) that has
+        waited longest. Every history group gets the snapshots it skipped merged, so that
+        no step or epoch is lost. The teaching tools take the snapshot first.
         """
         self.teaching.on_snapshot(snap)
         if snap.generation != self._generation:
@@ -463,8 +469,9 @@ class MainWindow(WindowActions, QMainWindow):
             return
         self._last_snapshot = snap
         self._latest_weights = snap.weights
-        self.training_bar.set_epoch(snap.epoch)
-        self._show_status(snap)
+        # while training, the status texts change at most 4 times a second (each change
+        # lays out and repaints the status and training bars)
+        self._status_throttle(lambda: self._show_snapshot_status(snap), live=snap.running)
         output = self.plots.output_view
         # while training the worker attaches the pictures (output grid, neuron images) to
         # at most ~10 snapshots a second: the network and output views redraw with those
@@ -477,24 +484,38 @@ class MainWindow(WindowActions, QMainWindow):
             snap.output, snap.neuron_images, snap.curve, snap.confusion = self._last_pictures[1]
         parts = [] if self.live_view_frozen or not pictures else [
             ("network", self._draw_network, snap), ("OutputView", output.append, snap)]
-        self._history_pending = merge_snapshots(self._history_pending, snap)
+        pending = self._history_pending
+        for g in range(len(pending)):
+            pending[g] = merge_snapshots(pending[g], snap)
         now = time.perf_counter()
-        self._history_skipped += 1
-        # spread the work: the history plots draw on a snapshot without pictures, so that
-        # one frame rarely updates every view (and the worker waits less for each frame)
-        if (not snap.running or self._history_pending.fresh
-                or (self._history_skipped >= self.history_every and not parts)
-                or self._history_skipped >= 2 * self.history_every
-                or now - self._history_drawn_at >= 1.0):
-            merged, self._history_pending = self._history_pending, None
-            self._history_drawn_at, self._history_skipped = now, 0
-            parts += [(type(plot).__name__, plot.append, merged)
-                      for plot in self.plots.plots if plot is not output]
-        if parts and snap.generation == self._generation:
+        everything = not snap.running or any(p is not None and p.fresh for p in pending)
+        waited = [now - t for t in self._history_drawn_at]
+        due = [g for g in range(len(pending)) if everything
+               or waited[g] >= self.history_max_wait]
+        if not due and not parts:
+            due = [max(range(len(pending)), key=waited.__getitem__)]
+        groups = self._history_plot_groups()
+        for g in due:
+            merged, pending[g] = pending[g], None
+            self._history_drawn_at[g] = now
+            parts += [(type(plot).__name__, plot.append, merged) for plot in groups[g]]
+        if parts:
             self.snapshots_with_views += 1
         self._frames.append((snap, parts))
         if not self._part_timer.isActive():
             self._draw_next_part()
+
+    def _history_plot_groups(self) -> list[list[Any]]:
+        """The history plots (all but the output view) in ``history_groups``."""
+        groups: list[list[Any]] = [[] for _ in self.history_groups]
+        for plot in self.plots.plots:
+            if plot is self.plots.output_view:
+                continue
+            name = type(plot).__name__
+            g = next((k for k, names in enumerate(self.history_groups) if name in names),
+                     len(groups) - 1)
+            groups[g].append(plot)
+        return groups
 
     def _draw_network(self, snap: Snapshot) -> None:
         if snap.weights:
@@ -575,6 +596,13 @@ class MainWindow(WindowActions, QMainWindow):
     def _on_worker_error(self, message: str) -> None:
         self.training_bar.set_running(self._running)
         self.banner.show_message("Training paused", message, kind="error")
+
+    def _show_snapshot_status(self, snap: Snapshot) -> None:
+        """The snapshot's epoch in the training bar and its numbers in the status bar."""
+        if snap.generation != self._generation:
+            return  # a deferred update from before a reset or a new network
+        self.training_bar.set_epoch(snap.epoch)
+        self._show_status(snap)
 
     def _show_status(self, snap: Snapshot | None) -> None:
         if snap is None:
