@@ -65,7 +65,11 @@ class TimelineBar(QtWidgets.QWidget):
         set_label_font(self.end_label, 8.0, color_=MUTED_TEXT)
         self.status = QtWidgets.QLabel("")
         set_label_font(self.status, 8.5, color_=TEXT_COLOR)
-        self.status.setMinimumWidth(200)
+        # a fixed size: the text changes every epoch, and a label whose size may change
+        # asks the whole window to lay out again each time
+        longest = "Viewing epoch 888,888 · train loss 8.88e-05"
+        self.status.setFixedSize(self.status.fontMetrics().horizontalAdvance(longest) + 12,
+                                 self.status.sizeHint().height())
         self.resume_button = QtWidgets.QPushButton("Resume from here")
         self.resume_button.setToolTip("Make this moment the present: training continues "
                                       "from these weights and the later snapshots are "
