@@ -30,7 +30,9 @@ TRAIN_COLOR = style.TRAIN_COLOR
 TEST_COLOR = style.TEST_COLOR
 BATCH_COLOR = style.BATCH_COLOR
 
-DEFAULT_CAPACITY = 20_000
+#: 2 500 to 5 000 stored samples: 8 or more per pixel of a plot up to ~600 px wide (the
+#: curves are drawn min/max-downsampled to the pixel), and every redraw stays cheap
+DEFAULT_CAPACITY = 5_000
 
 
 class BoundedHistory:
@@ -563,9 +565,19 @@ class LogAxis(pg.AxisItem):
         return out
 
 
-#: the step axis reaches this far beyond the newest sample, so it is re-drawn only now
-#: and then (each time the data reach its end) instead of on every frame
+#: the step axis reaches at least this far beyond the newest sample, rounded up to a
+#: "nice" length (see _nice_ceil), so it is re-drawn only now and then (each time the data
+#: reach its end, every ~30 % of growth) instead of on every frame
 X_HEADROOM = 0.1
+_NICE = (1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+
+
+def _nice_ceil(value: float) -> float:
+    """The smallest of 1, 1.5, 2, 3, 4, 5, 6, 8 times a power of ten that is >= value."""
+    if value <= 0 or not math.isfinite(value):
+        return 1.0
+    scale = 10.0 ** math.floor(math.log10(value))
+    return next((m * scale for m in _NICE if m * scale >= value * (1 - 1e-12)), 10 * scale)
 
 
 def follow_x(plot: pg.PlotItem, first: float, last: float,
@@ -577,12 +589,13 @@ def follow_x(plot: pg.PlotItem, first: float, last: float,
     if not (math.isfinite(first) and math.isfinite(last)):
         return
     span = max(last - first, 1.0)
+    length = _nice_ceil(span * (1.0 + X_HEADROOM))
     (x0, x1), _ = plot.vb.viewRange()
     lo = first - 0.01 * span
-    fits = x0 <= first and last <= x1 and abs(x0 - lo) <= 0.02 * span
-    if fits and (last - x0) >= (x1 - x0) / (1.0 + 2.0 * X_HEADROOM):
+    fits = x0 <= first and last <= x1 and abs(x0 - lo) <= 0.02 * length
+    if fits and x1 - first <= length * (1 + 1e-9):
         return
-    plot.setXRange(lo, first + span * (1.0 + X_HEADROOM), padding=0)
+    plot.setXRange(lo, first + length, padding=0)
     # apply the new range now (normally deferred to the next paint): the curves then clip
     # and downsample once, before that paint, instead of asking for a second one
     for p in (plot, *linked):

@@ -310,3 +310,26 @@ def test_strike_offsets_cover_the_pen_width():
         ys = [dy for _, dy in offsets]
         assert max(ys) - min(ys) == pytest.approx(width - 1.0)
     assert (0.0, 0.0) in plots_common._strike_offsets(2.5)  # no gap in the middle
+
+
+def test_step_axis_follows_the_data_in_few_nice_steps(qtbot):
+    plot = pg.PlotWidget()
+    qtbot.addWidget(plot)
+    item = plot.getPlotItem()
+    changes, last_range = 0, None
+    for last in np.geomspace(10, 1_000_000, 2000):
+        plots_common.follow_x(item, 1.0, float(last))
+        (x0, x1), _ = item.vb.viewRange()
+        assert x0 <= 1.0 and last <= x1  # the whole history shows ...
+        assert x1 - 1.0 <= 1.6 * (last - 1.0) + 1  # ... without much empty room
+        if (x0, x1) != last_range:
+            changes, last_range = changes + 1, (x0, x1)
+    # five decades of growth: about 5 x 8 nice lengths, not a change every frame
+    assert changes <= 45
+    # each range is a nice length: 1, 1.5, 2, 3, 4, 5, 6 or 8 times a power of ten
+    length = last_range[1] - 1.0
+    mantissa = length / 10 ** np.floor(np.log10(length))
+    assert min(abs(mantissa - m) for m in (1, 1.5, 2, 3, 4, 5, 6, 8, 10)) < 1e-9
+    # starting over (a reset) shrinks the range again
+    plots_common.follow_x(item, 1.0, 50.0)
+    assert item.vb.viewRange()[0][1] <= 1.0 + 80
