@@ -407,14 +407,24 @@ class TrainingWorker(QObject):
         deadline = now + self._chunk_seconds
         self._log_initial_params()
         try:
+            # the per-step bookkeeping of _record and whether a snapshot is due, inlined with local names:
+            # at ~20 us a step, attribute look-ups and calls would cost several per cent
+            steps, losses, grads = self._steps, self._losses, self._grads
             while True:
-                due = self._snapshot_due(now)
+                due = now >= self._next_snapshot_at and (
+                    self._pending_since is None or now - self._pending_since >= ACK_TIMEOUT)
                 report = trainer.step(collect_activations=due)
-                self._record(report)
+                steps.append(report.step)
+                losses.append(report.loss)
+                grads.append(report.grad_mean_abs)
+                if report.act is not None:
+                    self._last_act = report.act
                 if report.diverged:
                     self._on_diverged(report.diverged)
                     return
                 if report.epoch_end:
+                    if _on_timeline_grid(trainer.epoch):
+                        self._log_params()
                     if self._until_epoch_end:
                         self._until_epoch_end = False
                         self._set_running(False)
@@ -429,7 +439,11 @@ class TrainingWorker(QObject):
                         self._emit_snapshot()
                         return
                 if due:
-                    self._frame()
+                    self._frame()  # (the snapshot took the sample lists: new ones now)
+                    steps, losses, grads = self._steps, self._losses, self._grads
+                elif len(steps) > MAX_PENDING_SAMPLES:
+                    self._thin_samples()  # nobody is listening: keep every 2nd
+                    steps, losses, grads = self._steps, self._losses, self._grads
                 now = time.perf_counter()
                 if now >= deadline:
                     return
@@ -438,6 +452,7 @@ class TrainingWorker(QObject):
                     if not self._running or self._shut_down:
                         return
                     trainer = self._session.trainer
+                    steps, losses, grads = self._steps, self._losses, self._grads
         except Exception as exc:  # never let an engine error kill the thread
             self._set_running(False)
             self.error.emit(f"Training stopped: {exc}")
@@ -464,12 +479,6 @@ class TrainingWorker(QObject):
                     self._frame_cost * (1.0 - GUI_SHARE) / GUI_SHARE)
         self._next_snapshot_at = end + train
 
-    def _snapshot_due(self, now: float) -> bool:
-        if self._pending_since is not None:
-            if now - self._pending_since < ACK_TIMEOUT:
-                return False
-        return now >= self._next_snapshot_at
-
     def _record(self, report: StepReport) -> None:
         self._steps.append(report.step)
         self._losses.append(report.loss)
@@ -479,9 +488,12 @@ class TrainingWorker(QObject):
         if report.epoch_end and _on_timeline_grid(self._session.trainer.epoch):
             self._log_params()
         if len(self._steps) > MAX_PENDING_SAMPLES:  # nobody is listening: keep every 2nd
-            self._steps = self._steps[1::2]
-            self._losses = self._losses[1::2]
-            self._grads = self._grads[1::2]
+            self._thin_samples()
+
+    def _thin_samples(self) -> None:
+        self._steps = self._steps[1::2]
+        self._losses = self._losses[1::2]
+        self._grads = self._grads[1::2]
 
     # --- the timeline's weight copies, rendering and rewinding -----------------------------
     def _log_initial_params(self) -> None:
