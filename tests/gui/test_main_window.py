@@ -12,47 +12,14 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
-from nnstudio.engine.experiment import DataConfig, Experiment, load_experiment
+from nnstudio.engine.experiment import DataConfig, load_experiment
 from nnstudio.engine.modelfile import load_model
-from nnstudio.engine.network import LayerSpec
-from nnstudio.engine.training import TrainConfig
 from nnstudio.gui.app import ensure_app, take_screenshot
 from nnstudio.gui.main_window import MainWindow
 from nnstudio.gui.presets import list_presets
+from tests.gui.conftest import circles_experiment
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def small_experiment(**training) -> Experiment:
-    settings = dict(optimizer="sgd", learning_rate=0.1, batch_size=16, epochs=100_000, seed=0)
-    settings.update(training)
-    return Experiment(
-        name="Small circles",
-        description="A small test network.",
-        data=DataConfig(source="builtin", name="circles", samples=200, noise=0.1, seed=0),
-        hidden=[LayerSpec(4, "tanh"), LayerSpec(3, "tanh")],
-        training=TrainConfig(**settings),
-    )
-
-
-@pytest.fixture
-def window(qtbot):
-    ensure_app()
-    windows: list[MainWindow] = []
-
-    def _open(exp: Experiment | None = None) -> MainWindow:
-        win = MainWindow(exp or small_experiment(), restore_layout=False)
-        qtbot.addWidget(win)
-        win.resize(1280, 800)
-        win.show()
-        qtbot.waitUntil(lambda: win.snapshots_drawn >= 1, timeout=5000)
-        windows.append(win)
-        return win
-
-    yield _open
-    for win in windows:
-        win.close()
-        assert win.worker is None or not win._thread.thread.isRunning()
 
 
 def wait_paused(qtbot, win: MainWindow) -> None:
@@ -133,7 +100,7 @@ def test_play_pause_step_and_reset(qtbot, window):
 
 
 def test_stops_at_the_experiments_epochs(qtbot, window):
-    win = window(small_experiment(epochs=5))
+    win = window(circles_experiment(epochs=5))
     bar = win.training_bar
     assert bar.stop_check.isChecked() and bar.stop_spin.value() == 5
     bar.play_button.click()
@@ -172,7 +139,7 @@ def test_weight_edit_while_paused(qtbot, window):
 
 
 def test_weight_edit_while_running(qtbot, window):
-    win = window(small_experiment(learning_rate=1e-5))
+    win = window(circles_experiment(learning_rate=1e-5))
     win.play()
     qtbot.waitUntil(lambda: win.running and win._last_snapshot.step > 20, timeout=3000)
     win.edit_weight(0, 0, 3, -4.0)
@@ -238,7 +205,7 @@ def test_plots_receive_data(qtbot, window):
 
 
 def test_diverging_run_pauses_with_a_message(qtbot, window):
-    exp = small_experiment(learning_rate=10.0)
+    exp = circles_experiment(learning_rate=10.0)
     exp.data = DataConfig(source="builtin", name="gauss_mix", samples=200, seed=0)
     win = window(exp)
     win.play()
@@ -402,7 +369,7 @@ def test_run_gui_reports_a_bad_experiment(tmp_path):
 
 def test_a_window_whose_data_cannot_be_loaded_recovers(qtbot, tmp_path):
     ensure_app()
-    exp = small_experiment()
+    exp = circles_experiment()
     exp.data = DataConfig(source="csv", path=str(tmp_path / "missing.csv"))
     win = MainWindow(exp, restore_layout=False)
     qtbot.addWidget(win)

@@ -8,20 +8,14 @@ from threadpoolctl import threadpool_info
 
 from nnstudio.engine.experiment import DataConfig, Experiment
 from nnstudio.engine.network import LayerSpec
-from nnstudio.engine.training import TrainConfig
 from nnstudio.gui.session import build_session
 from nnstudio.gui.worker import TrainingThread
+from tests.gui.conftest import circles_experiment
 
 
 def small_experiment(**training) -> Experiment:
-    settings = dict(optimizer="sgd", learning_rate=0.1, batch_size=16, epochs=100, seed=0)
-    settings.update(training)
-    return Experiment(
-        name="test",
-        data=DataConfig(source="builtin", name="circles", samples=200, noise=0.1, seed=0),
-        hidden=[LayerSpec(4, "tanh"), LayerSpec(3, "tanh")],
-        training=TrainConfig(**settings),
-    )
+    """The shared small circles experiment, 100 epochs unless ``training`` says otherwise."""
+    return circles_experiment(**{"epochs": 100, **training})
 
 
 class Recorder:
