@@ -21,8 +21,11 @@ from nnstudio.gui.plots_common import (
     MUTED_TEXT,
     TEXT_COLOR,
     BoundedHistory,
+    FitLabel,
     PlotHint,
+    StepAxis,
     Throttle,
+    bin_means,
     cache_axis,
     color,
     depth_colors,
@@ -30,7 +33,6 @@ from nnstudio.gui.plots_common import (
     format_sci,
     graphics_view,
     header_row,
-    info_label,
     refit_layout,
     stack,
     style_plot,
@@ -41,6 +43,10 @@ from nnstudio.gui.plots_common import (
 #: minute at full rate, and older history is averaged, not dropped.
 ACT_CAPACITY = 2_000
 _N_PCT = 5  # 5, 25, 50, 75, 95
+#: the key to the bands in the header, shorter wordings after the complete one
+LEGEND_TEXTS = ("median · 50 % · 90 %", "median · 50 · 90 %", "")
+#: the step axis of an empty plot
+EMPTY_STEPS = 100
 #: fixed y ranges make saturation visible (bands pressed against the limits)
 _FIXED_RANGE = {"sigmoid": (0.0, 1.0), "softmax": (0.0, 1.0), "step": (0.0, 1.0),
                 "tanh": (-1.0, 1.0)}
@@ -80,23 +86,6 @@ def _line(x: np.ndarray, y: np.ndarray) -> QtGui.QPainterPath:
     if len(x) < 2:
         return QtGui.QPainterPath()
     return pg.arrayToQPath(x, y, connect="finite")
-
-
-def _bin_means(x: np.ndarray, y: np.ndarray, most: int) -> tuple[np.ndarray, np.ndarray]:
-    """At most ``most`` points: neighbouring samples averaged in equal bins (rows of ``y``
-    alike); the last, partial bin is averaged too, so the newest sample's bin shows."""
-    n = len(x)
-    size = -(-n // max(most, 2))
-    if size <= 1:
-        return x, y
-    m = n // size * size
-    with np.errstate(invalid="ignore"):
-        xs = x[:m].reshape(-1, size).mean(axis=1)
-        ys = y[:m].reshape(-1, size, y.shape[1]).mean(axis=1)
-        if m < n:
-            xs = np.append(xs, x[m:].mean())
-            ys = np.vstack([ys, y[m:].mean(axis=0)])
-    return xs, ys
 
 
 def _path_item(pen: Any = None, brush: Any = None) -> QtWidgets.QGraphicsPathItem:
@@ -242,15 +231,17 @@ class ActivationPlot(QtWidgets.QWidget):
         self.x_axis: pg.AxisItem | None = None
 
         self._last_step = -math.inf
+        self._last_act: Any = None  # the statistics drawn last (to recognise a repeat)
         self._label_throttle = Throttle(self)
         self.title = title_label(
             "Activations per layer",
             "For every layer: the median activation (line), the middle half of the values "
             "(dark band) and 90 % of them (light band), over the training steps.")
-        self.legend_text = info_label(8.0, muted=True, text="median · 50 % · 90 %")
-        self.legend_text.setToolTip(self.title.toolTip())
-        self.legend_text.setAlignment(QtCore.Qt.AlignmentFlag.AlignRight
-                                      | QtCore.Qt.AlignmentFlag.AlignVCenter)
+        # the key to the bands, right-aligned; dropped whole (never cut) when the title
+        # leaves no room for it: the title's tooltip says the same
+        self.legend_text = FitLabel(8.0, muted=True, align_right=True)
+        self.legend_text.set_base_tooltip(self.title.toolTip())
+        self.legend_text.set_texts(*LEGEND_TEXTS)
         self.graphics = graphics_view(margins=(2, 4, 8, 2))
         stack(self, header_row(self.title, self.legend_text), self.graphics)
         self.hint = PlotHint(self.graphics)
@@ -274,9 +265,11 @@ class ActivationPlot(QtWidgets.QWidget):
                 row.plot.setXLink(self.rows[0].plot)
         if self.rows:
             # one shared step axis under the last row, so every row's plot is the same height
-            self.x_axis = pg.AxisItem("bottom", linkView=self.rows[0].plot.vb)
+            self.x_axis = StepAxis("bottom", linkView=self.rows[0].plot.vb)
             _style_axis(self.x_axis)
             self.graphics.ci.addItem(self.x_axis, row=len(self.rows), col=2)
+            # before the first statistics: whole steps on the axis, not 0.2, 0.4 ...
+            self.rows[0].plot.setXRange(0, EMPTY_STEPS, padding=0)
         grid = self.graphics.ci.layout
         for col, stretch in ((0, 0), (1, 0), (2, 1)):
             grid.setColumnStretchFactor(col, stretch)
@@ -284,6 +277,7 @@ class ActivationPlot(QtWidgets.QWidget):
         self._history = BoundedHistory(_N_PCT * max(len(self.rows), 1), self._capacity)
         self._first_step = math.inf
         self._last_step = -math.inf
+        self._last_act = None
         self._label_throttle.cancel()
         self.hint.show()
 
@@ -292,6 +286,12 @@ class ActivationPlot(QtWidgets.QWidget):
         act = getattr(snapshot, "act", None)
         n = len(self.rows)
         if act is None or n == 0:
+            return
+        if act is self._last_act:
+            # the same measurement again: the worker sends the latest statistics it has
+            # with every snapshot, also when the network trained on without measuring
+            # them (a run that reached its epoch limit between two frames). They describe
+            # the step where they first came, not this one: nothing new to draw.
             return
         pct = np.asarray(act.percentiles, dtype=np.float64)
         if pct.shape != (n, _N_PCT):
@@ -307,6 +307,7 @@ class ActivationPlot(QtWidgets.QWidget):
             self._last_step = step
         elif not h.replace_last(pct.reshape(-1)):  # the same moment again (paused, edited)
             return
+        self._last_act = act
         self.hint.hide()
         x, y = self._drawn_history()
         for i, row in enumerate(self.rows):
@@ -330,7 +331,7 @@ class ActivationPlot(QtWidgets.QWidget):
         closest to that first state, which is drawn from the start."""
         h = self._history
         width = self.rows[0].plot.vb.width() if self.rows else 0.0
-        x, y = _bin_means(h.x, h.y, max(int(2 * width), 200))
+        x, y = bin_means(h.x, h.y, max(int(2 * width), 200))
         if math.isfinite(self._first_step) and self._first_step < x[0]:
             x = np.concatenate([[self._first_step], x])
             y = np.vstack([y[:1], y])

@@ -302,6 +302,118 @@ def info_label(pt: float = 8.5, rich: bool = False, muted: bool = False,
     return label
 
 
+class FitLabel(QtWidgets.QLabel):
+    """A header label that never cuts a word in half: it shows the first of several
+    alternative wordings (longest first, rich text allowed) that fits its width, else the
+    last one elided with "…"; whenever it shows less than the first, that is its tooltip.
+
+    The widths are measured once per text (cached), so re-showing a text costs nothing."""
+
+    def __init__(self, pt: float = 8.5, rich: bool = False, muted: bool = False,
+                 align_right: bool = False) -> None:
+        super().__init__()
+        self._texts: tuple[str, ...] = ("",)
+        self._widths: dict[str, float] = {}
+        self._base_tooltip = ""
+        self._shown: str | None = None
+        self._rich = rich
+        set_label_font(self, pt, color_=MUTED_TEXT if muted else TEXT_COLOR)
+        self.setProperty(TEXT_ROLE, "muted" if muted else "text")
+        self.setTextFormat(QtCore.Qt.TextFormat.RichText if rich
+                           else QtCore.Qt.TextFormat.PlainText)
+        self.setMinimumWidth(10)
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
+                           QtWidgets.QSizePolicy.Policy.Preferred)
+        if align_right:
+            self.setAlignment(QtCore.Qt.AlignmentFlag.AlignRight
+                              | QtCore.Qt.AlignmentFlag.AlignVCenter)
+
+    @property
+    def full_text(self) -> str:
+        """The complete (first) wording, whatever fits."""
+        return self._texts[0]
+
+    def text(self) -> str:
+        """The complete wording (as set), whatever shows: see :attr:`shown_text`."""
+        return self._texts[0]
+
+    @property
+    def shown_text(self) -> str:
+        """What the label shows now (a shorter wording or an elided one when narrow)."""
+        return super().text()
+
+    def set_base_tooltip(self, text: str) -> None:
+        """The tooltip while the complete wording shows."""
+        self._base_tooltip = text
+        self._shown = None
+        self._fit()
+
+    def set_texts(self, *texts: str) -> None:
+        """Alternative wordings, the complete one first, shorter ones after it."""
+        texts = tuple(texts) or ("",)
+        if texts == self._texts:
+            return
+        self._texts = texts
+        if len(self._widths) > 256:
+            self._widths.clear()
+        self._fit()
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt API)
+        self.set_texts(text)
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 (Qt API)
+        super().resizeEvent(event)
+        self._fit()
+
+    def changeEvent(self, event: QtCore.QEvent) -> None:  # noqa: N802 (Qt API)
+        super().changeEvent(event)
+        if event.type() == QtCore.QEvent.Type.FontChange:
+            self._widths.clear()
+            self._shown = None
+            self._fit()
+
+    def _width(self, text: str) -> float:
+        width = self._widths.get(text)
+        if width is None:
+            if self._rich:
+                doc = QtGui.QTextDocument()
+                doc.setDefaultFont(self.font())
+                doc.setDocumentMargin(0)
+                doc.setHtml(text)
+                width = doc.idealWidth()
+            else:
+                width = self.fontMetrics().horizontalAdvance(text)
+            self._widths[text] = width
+        return width
+
+    def _plain(self, text: str) -> str:
+        if not self._rich:
+            return text
+        doc = QtGui.QTextDocument()
+        doc.setHtml(text)
+        return doc.toPlainText()
+
+    def _fit(self) -> None:
+        room = self.contentsRect().width() - 2
+        texts = self._texts
+        shown = next((t for t in texts if self._width(t) <= room), None)
+        if shown is None:
+            last = self._plain(texts[-1])
+            shown = self.fontMetrics().elidedText(
+                last, QtCore.Qt.TextElideMode.ElideRight, max(room, 0))
+            if shown == "…" or not shown.strip("…"):
+                shown = ""
+            if self._rich:
+                shown = shown.replace("&", "&amp;").replace("<", "&lt;")
+        if shown == self._shown:
+            return
+        self._shown = shown
+        super().setText(shown)
+        complete = shown == texts[0]
+        self.setToolTip(self._base_tooltip if complete or not texts[0]
+                        else self._plain(texts[0]))
+
+
 def caption_label(text: str) -> QtWidgets.QLabel:
     """A muted, word-wrapped explanation under a plot."""
     label = QtWidgets.QLabel(text)
@@ -487,6 +599,25 @@ def format_sci(value: float) -> str:
     return f"{mantissa}e{int(exponent)}"
 
 
+def bin_means(x: np.ndarray, y: np.ndarray, most: int) -> tuple[np.ndarray, np.ndarray]:
+    """At most ``most`` points: neighbouring samples averaged (arithmetic mean, before any
+    log scale) in equal bins counted from the first sample, so a bin keeps its value from
+    frame to frame; the last, partial bin is averaged too, so the newest samples show.
+    ``y`` has one row per sample (any number of columns)."""
+    n = len(x)
+    size = -(-n // max(most, 2))
+    if size <= 1:
+        return x, y
+    m = n // size * size
+    with np.errstate(invalid="ignore", over="ignore"):
+        xs = x[:m].reshape(-1, size).mean(axis=1)
+        ys = y[:m].reshape(-1, size, y.shape[1]).mean(axis=1)
+        if m < n:
+            xs = np.append(xs, x[m:].mean())
+            ys = np.vstack([ys, y[m:].mean(axis=0)])
+    return xs, ys
+
+
 def epoch_rows(rows: list[dict] | None, keys: tuple[str, ...]) -> np.ndarray:
     """Per-epoch dict rows as a float table ``(len(rows), len(keys))`` (missing -> NaN)."""
     if not rows:
@@ -538,6 +669,34 @@ class DecadeAxis(pg.AxisItem):
     def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
         step = getattr(self, "_label_step", 1)
         return [power_of_ten(round(v)) if round(v) % step == 0 else "" for v in values]
+
+
+class StepAxis(pg.AxisItem):
+    """A step (count) axis whose labels never run together: ticks at a 1-2-5 spacing wide
+    enough for the longest label plus a gap, whole numbers only (no 0.2 steps), and no
+    unlabelled tick levels between them."""
+
+    GAP = 14  # px between neighbouring labels
+
+    def tickSpacing(self, minVal: float, maxVal: float, size: float) -> list:  # noqa: N802
+        span = maxVal - minVal
+        if not (span > 0 and size > 0 and math.isfinite(span)):
+            return []
+        longest = max(abs(minVal), abs(maxVal), 1.0)
+        sample = f"{longest:.0f}" if longest < 1e6 else f"{longest:.1e}"
+        font = self.style.get("tickFont") or self.font()
+        label = QtGui.QFontMetrics(font).horizontalAdvance(sample) + self.GAP
+        if self.orientation in ("left", "right"):
+            label = QtGui.QFontMetrics(font).height() + self.GAP
+        spacing = max(span * label / size, 1.0)  # neighbouring labels a label apart
+        scale = 10.0 ** math.floor(math.log10(spacing))
+        nice = next((m * scale for m in (1.0, 2.0, 5.0, 10.0) if m * scale >= spacing),
+                    10.0 * scale)
+        return [(nice, 0.0)]
+
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:  # noqa: N802
+        return [f"{v * scale:.0f}" if abs(v * scale) < 1e6 else format_sci(v * scale)
+                for v in values]
 
 
 class LogAxis(pg.AxisItem):

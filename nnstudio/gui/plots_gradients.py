@@ -13,25 +13,26 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtWidgets
+from PySide6 import QtGui, QtWidgets
 
 from nnstudio.gui.plots_common import (
     DEFAULT_CAPACITY,
     BoundedHistory,
     DecadeAxis,
+    FitLabel,
     LogAxis,
     PlotHint,
+    StepAxis,
     Throttle,
+    bin_means,
     caption_label,
     depth_colors,
     follow_x,
     format_sci,
     graphics_view,
     header_row,
-    info_label,
     layer_label,
     make_curve,
-    positive_or_nan,
     refit_layout,
     stack,
     style_plot,
@@ -63,9 +64,10 @@ class GradientPlot(QtWidgets.QWidget):
             "Gradients per layer",
             "Mean |dJ/dW|: the average size of the gradient of the loss with respect to each "
             "layer's weights, i.e. how strongly a training step changes that layer.")
-        self.readout = info_label(8.0, rich=True)
+        self.readout = FitLabel(8.0, rich=True)
         self.graphics = graphics_view(margins=(2, 4, 4, 2), spacing=6)
-        self.curve_plot = pg.PlotItem(axisItems={"left": LogAxis("left")})
+        self.curve_plot = pg.PlotItem(axisItems={"left": LogAxis("left"),
+                                                 "bottom": StepAxis("bottom")})
         style_plot(self.curve_plot, left="mean |dJ/dW|", bottom="step")
         self.curve_plot.setLogMode(y=True)
         self.curve_plot.getAxis("left").setWidth(50)
@@ -73,6 +75,7 @@ class GradientPlot(QtWidgets.QWidget):
         # mean-downsampled curves can oscillate between two ranges and never settle
         self.curve_plot.vb.enableAutoRange(x=False, y=False)
         self._y_decades: tuple[int, int] | None = None
+        self._label_pt = 0.0
 
         self.bar_plot = pg.PlotItem(axisItems={"bottom": DecadeAxis("bottom")})
         style_plot(self.bar_plot, bottom="now (log scale)", grid=False)
@@ -111,6 +114,11 @@ class GradientPlot(QtWidgets.QWidget):
         self.curves = [make_curve(self.curve_plot, pg.mkPen(c, width=1), label,
                                   method="mean")
                        for c, label in zip(self._colors, self._labels)]
+        for curve in self.curves:
+            # the data come averaged to about a point per pixel (see _display): pyqtgraph's
+            # own "mean" would average log10 values, and a bin holding a single step with
+            # a gradient of exactly 0 (log -inf, a NaN gap) would blank the whole bin
+            curve.setDownsampling(ds=1, auto=False)
         # the output layer on top, so the deep layers' curves never hide it
         for z, curve in enumerate(self.curves):
             curve.setZValue(z)
@@ -118,10 +126,12 @@ class GradientPlot(QtWidgets.QWidget):
         self._current = np.full(n, np.nan)
         self._decades = None
         self._y_decades = None
+        # an empty plot shows whole decades and whole steps (not 1 ... 9 and 0.2 ... 0.8)
+        self.curve_plot.setYRange(EMPTY_DECADES[0], EMPTY_DECADES[1], padding=0.02)
+        self.curve_plot.setXRange(0, EMPTY_STEPS, padding=0)
+        self._side_by_side = None  # the bar labels and rows follow the new layers
         self._arrange(self._wants_side_by_side(self.width(), self.height()))
         positions = list(range(n))
-        self.bar_plot.getAxis("left").setTicks([[(i, lab) for i, lab in zip(positions,
-                                                                            self._labels)]])
         self.bar_plot.getAxis("right").setTicks([[(i, "") for i in positions]])
         self.bar_plot.setYRange(-0.6, n - 0.4, padding=0)
         self.bars.setOpts(x0=np.zeros(n), y=np.arange(n, dtype=float), width=np.zeros(n),
@@ -145,12 +155,11 @@ class GradientPlot(QtWidgets.QWidget):
         with np.errstate(invalid="ignore", over="ignore"):
             self._current = grads.mean(axis=0)
         h = self._history
-        x = h.x
-        shown = positive_or_nan(h.y)
+        x, shown = self._display()
         for j, curve in enumerate(self.curves):
             curve.setData(x, shown[:, j])
         self._fit_y(shown)
-        follow_x(self.curve_plot, float(x[0]), float(x[-1]))
+        follow_x(self.curve_plot, float(h.x[0]), float(h.x[-1]))
         self.hint.hide()
         # while training the bars and their numbers follow a few times a second: typesetting
         # the numbers is the most expensive part of a frame, and they cannot be read faster
@@ -170,6 +179,16 @@ class GradientPlot(QtWidgets.QWidget):
     def history_size(self) -> int:
         return self._history.n
 
+    @property
+    def side_by_side(self) -> bool:
+        """Whether the bars stand beside the curves (else below them)."""
+        return bool(self._side_by_side)
+
+    @property
+    def bar_row_height(self) -> float:
+        """The height of one bar's row in pixels."""
+        return self.bar_plot.vb.height() / max(len(self._names), 1)
+
     # --- internals -----------------------------------------------------------------------
     def _update_bars(self) -> None:
         values = self._current
@@ -185,6 +204,18 @@ class GradientPlot(QtWidgets.QWidget):
         self.bar_plot.getAxis("right").setTicks(
             [[(i, format_sci(float(v))) for i, v in enumerate(values)]])
         self._update_readout(values)
+
+    def _display(self) -> tuple[np.ndarray, np.ndarray]:
+        """The history averaged down to about one point per pixel of the curves' width, as
+        the arithmetic mean of |dJ/dW| over each bin of steps (what the bars show for the
+        latest steps), then made ready for the log axis: bins whose mean is not positive
+        and finite (no gradient at all, a diverged run) become gaps."""
+        h = self._history
+        width = self.curve_plot.vb.width()
+        x, y = bin_means(h.x, h.y, max(int(width), MIN_POINTS))
+        with np.errstate(invalid="ignore"):
+            shown = np.where(np.isfinite(y) & (y > 0), y, np.nan)
+        return x, shown
 
     def _fit_y(self, shown: np.ndarray) -> None:
         """Show whole decades from the smallest to the largest gradient in the history."""
@@ -210,65 +241,136 @@ class GradientPlot(QtWidgets.QWidget):
         self.bar_plot.setXRange(lo - BAR_PAD, hi + BAR_PAD, padding=0)
 
     def _update_readout(self, values: np.ndarray) -> None:
+        """The first layer's gradient against the output layer's, worded to fit the header
+        (the complete sentence as tooltip when a shorter one shows)."""
         if len(values) < 2:
-            self.readout.setText("")
+            self.readout.set_texts("")
             return
         first, last = float(values[0]), float(values[-1])
         if not (math.isfinite(first) and math.isfinite(last)) or last <= 0:
-            self.readout.setText("")
+            self.readout.set_texts("")
             return
         ratio = first / last
         name = self._names[0]
+        short = _short_name(name)
         if ratio == 0:
-            text = f"{name} gets no gradient at all"
-        elif ratio < 1 / 3:
-            text = f"{name}: <b>{_times(1 / ratio)} smaller</b> than Output"
-        elif ratio > 3:
-            text = f"{name}: <b>{_times(ratio)} larger</b> than Output"
+            texts = (f"{name} gets no gradient at all", f"{name}: no gradient",
+                     f"{short}: no gradient")
+        elif ratio < 1 / 3 or ratio > 3:
+            factor, word = (_times(1 / ratio), "smaller") if ratio < 1 else \
+                (_times(ratio), "larger")
+            texts = (f"{name}: <b>{factor} {word}</b> than Output",
+                     f"{name}: <b>{factor} {word}</b>",
+                     f"{short}: <b>{factor} {word}</b>",
+                     f"{short}: <b>{factor}</b>")
         else:
-            text = f"{name} ≈ Output"
-        self.readout.setText(text)
+            texts = (f"{name} ≈ Output", f"{short} ≈ Out")
+        self.readout.set_texts(*texts)
+
+    @property
+    def readout_text(self) -> str:
+        """The complete readout sentence (the header may show a shorter wording)."""
+        return self.readout.full_text
 
     def resizeEvent(self, event: Any) -> None:  # noqa: N802 (Qt API)
         super().resizeEvent(event)
         self._arrange(self._wants_side_by_side(event.size().width(), event.size().height()))
 
+    def _graphics_room(self, width: int, height: int) -> int:
+        """The height the drawing area gets in a widget of this size (the header and the
+        word-wrapped caption take the rest)."""
+        caption = self.caption.heightForWidth(max(width, 1)) if self.caption.isVisibleTo(self) \
+            else 0
+        header = max(self.title.sizeHint().height(), self.readout.sizeHint().height()) + 2
+        return height - header - max(caption, 0)
+
     def _wants_side_by_side(self, width: int, height: int) -> bool:
-        """Bars below the curves only when the widget is tall and has room for a readable
-        row per layer (~16 px) under a curve plot of useful height."""
+        """Bars below the curves unless the widget is wide, or too short for a compact
+        row per layer (BAR_ROW_MIN px) under a curve plot of useful height (CURVES_MIN)."""
         n = max(len(self._names), 1)
-        room = height - 70  # header and caption
-        return width >= 1.25 * height or room < n * 16 + 40 + 150
+        room = self._graphics_room(width, height)
+        return width >= 1.25 * height or room < n * BAR_ROW_MIN + BAR_AXIS + CURVES_MIN
 
     def _arrange(self, side_by_side: bool) -> None:
-        """Curves beside the bars in a wide widget, above them in a tall one."""
-        if side_by_side == self._side_by_side:
-            return
-        self._side_by_side = side_by_side
-        ci = self.graphics.ci
-        for item in (self.curve_plot, self.bar_plot):
-            if item in ci.items:
-                ci.removeItem(item)
-        ci.addItem(self.curve_plot, row=0, col=0)
-        if side_by_side:
-            ci.addItem(self.bar_plot, row=0, col=1)
-            ci.layout.setColumnStretchFactor(0, 3)
-            ci.layout.setColumnStretchFactor(1, 2)
-            ci.layout.setRowStretchFactor(0, 1)
-        else:
-            ci.addItem(self.bar_plot, row=1, col=0)
-            ci.layout.setColumnStretchFactor(0, 1)
-            ci.layout.setColumnStretchFactor(1, 0)
-            ci.layout.setRowStretchFactor(0, 3)
-            ci.layout.setRowStretchFactor(1, 2)
+        """Curves beside the bars in a wide widget, above them in a tall one; the bars'
+        rows as high as a readable label needs, the curves get the rest."""
+        if side_by_side != self._side_by_side:
+            self._side_by_side = side_by_side
+            ci = self.graphics.ci
+            for item in (self.curve_plot, self.bar_plot):
+                if item in ci.items:
+                    ci.removeItem(item)
+            ci.addItem(self.curve_plot, row=0, col=0)
+            if side_by_side:
+                ci.addItem(self.bar_plot, row=0, col=1)
+                ci.layout.setColumnStretchFactor(0, 3)
+                ci.layout.setColumnStretchFactor(1, 2)
+                ci.layout.setRowStretchFactor(0, 1)
+                ci.layout.setRowStretchFactor(1, 0)
+            else:
+                ci.addItem(self.bar_plot, row=1, col=0)
+                ci.layout.setColumnStretchFactor(0, 1)
+                ci.layout.setColumnStretchFactor(1, 0)
+                ci.layout.setRowStretchFactor(0, 1)
+                ci.layout.setRowStretchFactor(1, 0)
+        self._label_bars()
+        self._size_bars()
         refit_layout(self.graphics)
+
+    def _label_bars(self) -> None:
+        """The bars' layer names: in full below the curves; short (H1 … Out) beside them in
+        a narrow widget, where full names would squeeze the curves."""
+        short = self._side_by_side and self.width() < SHORT_LABELS_BELOW
+        labels = [_short_name(nm) for nm in self._names] if short else self._labels
+        self.bar_plot.getAxis("left").setTicks([list(enumerate(labels))])
+
+    def _size_bars(self) -> None:
+        """Below the curves the bar plot takes n rows of 12-22 px (about 40 % of the room)
+        plus its axis; beside them it takes the full height."""
+        n = max(len(self._names), 1)
+        axis = self.bar_plot.getAxis("left")
+        if self._side_by_side:
+            self.bar_plot.setMinimumHeight(0)
+            self.bar_plot.setMaximumHeight(QWIDGETSIZE_MAX)
+            row = BAR_ROW_MAX
+        else:
+            room = self._graphics_room(self.width(), self.height())
+            row = min(max((BAR_SHARE * room - BAR_AXIS) / n, BAR_ROW_MIN), BAR_ROW_MAX)
+            height = n * row + BAR_AXIS
+            self.bar_plot.setMinimumHeight(height)
+            self.bar_plot.setMaximumHeight(height)
+        pt = 7.0 if row < 16 else 8.0  # a 12 px row holds a 7 pt label
+        if pt != self._label_pt:
+            self._label_pt = pt
+            font = QtGui.QFont()
+            font.setPointSizeF(pt)
+            axis.setStyle(tickFont=font)
+            self.bar_plot.getAxis("right").setStyle(tickFont=font)
 
 
 #: the log axes show at most this many decades below the largest gradient
 MAX_DECADES = 12
+#: the curves' ranges before any data: 10⁻⁸ … 10⁰ and 0 … 100 steps
+EMPTY_DECADES = (-8, 0)
+EMPTY_STEPS = 100
+#: the curves are drawn from about one averaged point per pixel, at least this many
+MIN_POINTS = 300
+#: bars below the curves: rows of 12 to 22 px taking about 40 % of the height, the curves
+#: at least CURVES_MIN px high (axis included); BAR_AXIS is the decade axis and its title
+BAR_ROW_MIN, BAR_ROW_MAX, BAR_SHARE, BAR_AXIS, CURVES_MIN = 12, 22, 0.4, 36, 120
+#: beside the curves, the bars are labelled H1 … Out in a widget narrower than this
+SHORT_LABELS_BELOW = 560
+QWIDGETSIZE_MAX = 16_777_215
 VALUE_AXIS_WIDTH = 54  # the bars' value labels ("0.00123", "3.2e-12" at 8 pt)
 #: the bar axis reaches this far (in decades) past the outer decades; the bars start there
 BAR_PAD = 0.05
+
+
+def _short_name(name: str) -> str:
+    """"Hidden 3" -> "H3", "Output" -> "Out" (labels where full names do not fit)."""
+    if name.startswith("Hidden "):
+        return "H" + name[len("Hidden "):]
+    return "Out" if name == "Output" else name
 
 
 def _times(factor: float) -> str:

@@ -16,7 +16,9 @@ from nnstudio.gui.plots_common import (
     TEST_COLOR,
     TRAIN_COLOR,
     BoundedHistory,
+    FitLabel,
     PlotHint,
+    StepAxis,
     Throttle,
     add_legend,
     color,
@@ -25,7 +27,6 @@ from nnstudio.gui.plots_common import (
     follow_y,
     graphics_view,
     header_row,
-    info_label,
     make_curve,
     positive_or_nan,
     stack,
@@ -38,6 +39,7 @@ _EPOCH_KEYS = ("step", "epoch", "train_loss", "test_loss", "train_accuracy", "te
 _EPOCH, _TRAIN, _TEST, _TRAIN_ACC, _TEST_ACC = range(5)
 _SYMBOL_LIMIT = 60  # epochs drawn with dots while there are few of them
 AXIS_WIDTH = 46
+EMPTY_STEPS = 100  # the step axis of an empty plot
 ACC_MARGIN = 22  # the accuracy subplot's range reaches this far (in %) below 0 and above 100
 
 
@@ -59,17 +61,19 @@ class LossPlot(QtWidgets.QWidget):
         self.log_box.setToolTip("Logarithmic loss axis: late, small improvements stay "
                                 "visible.")
         self.log_box.toggled.connect(self._on_log_toggled)
-        self.status = info_label(8.0, rich=True)
-        self.status.setToolTip("The latest epoch: loss on the training and test sets, and the "
+        self.status = FitLabel(8.0, rich=True)
+        self.status.set_base_tooltip("The latest epoch: loss on the training and test sets, and the "
                                "accuracy on the test set (the training set if there is no "
                                "test set).")
         self._status_throttle = Throttle(self)
 
         self.graphics = graphics_view()
         self.legend = add_legend(self.graphics, columns=3)
-        self.loss_plot: pg.PlotItem = self.graphics.addPlot(row=1, col=0)
+        self.loss_plot: pg.PlotItem = self.graphics.addPlot(
+            row=1, col=0, axisItems={"bottom": StepAxis("bottom")})
         style_plot(self.loss_plot, left="loss")
-        self.acc_plot: pg.PlotItem = self.graphics.addPlot(row=2, col=0)
+        self.acc_plot: pg.PlotItem = self.graphics.addPlot(
+            row=2, col=0, axisItems={"bottom": StepAxis("bottom")})
         style_plot(self.acc_plot, left="acc. %", bottom="step")
         for plot in (self.loss_plot, self.acc_plot):
             plot.getAxis("left").setWidth(AXIS_WIDTH)
@@ -126,6 +130,10 @@ class LossPlot(QtWidgets.QWidget):
         self._drawn_epochs = None
         self._status_throttle.cancel()
         self._refresh()
+        # an empty plot: whole steps (not 0.2 ... 0.8) and a loss axis from 0 to 1
+        self.loss_plot.setXRange(0, EMPTY_STEPS, padding=0)
+        self.loss_plot.setYRange(*((-2, 0) if self.log_box.isChecked() else (0, 1)),
+                                 padding=0.02)
         self.hint.show()
 
     def append(self, snapshot: Any) -> None:
@@ -212,21 +220,31 @@ class LossPlot(QtWidgets.QWidget):
         """The latest epoch's numbers, coloured like their curves, in the header."""
         row = self._epochs.last()
         if row is None:
-            self.status.setText("")
+            self.status.set_texts("")
             return
-        parts = [f"<span style='color:{TRAIN_COLOR}'>train {_fmt(row[_TRAIN])}</span>"]
-        if self._has_test:
-            parts.append(f"<span style='color:{TEST_COLOR}'>test {_fmt(row[_TEST])}</span>")
+        train = f"<span style='color:{TRAIN_COLOR}'>{{}}{_fmt(row[_TRAIN])}</span>"
+        test = f"<span style='color:{TEST_COLOR}'>{{}}{_fmt(row[_TEST])}</span>"
+        acc = math.nan
         if self._classification:
             use_test = self._has_test and math.isfinite(row[_TEST_ACC])
             acc = row[_TEST_ACC] if use_test else row[_TRAIN_ACC]
-            if math.isfinite(acc):
-                parts.append(f"acc. {100 * acc:.1f}%")
-        self.status.setText(" · ".join(parts))
+
+        def line(named: bool, accuracy: str | None) -> str:
+            parts = [train.format("train " if named else "")]
+            if self._has_test:
+                parts.append(test.format("test " if named else ""))
+            if accuracy is not None and math.isfinite(acc):
+                parts.append(accuracy.format(100 * acc))
+            return " · ".join(parts)
+
+        # the complete line first; narrower, the numbers keep their curves' colours
+        self.status.set_texts(line(True, "acc. {:.1f}%"), line(True, "{:.1f}%"),
+                              line(False, "{:.1f}%"), line(False, None))
 
     @property
     def status_text(self) -> str:
-        return self.status.text()
+        """The complete status line (the header may show a shorter wording)."""
+        return self.status.full_text
 
     # --- for tests and export ----------------------------------------------------------------
     @property

@@ -23,10 +23,10 @@ from nnstudio.gui.plots_common import (
     HINT_TEXT,
     MUTED_TEXT,
     TEXT_COLOR,
+    FitLabel,
     add_legend,
     graphics_view,
     header_row,
-    info_label,
     refit_layout,
     stack,
     style_plot,
@@ -87,7 +87,7 @@ class OutputView(QtWidgets.QWidget):
         self.cell_texts: list[pg.TextItem] = []
 
         self.title = title_label("Output")
-        self.info = info_label(muted=True)
+        self.info = FitLabel(muted=True)
         self.test_box = QtWidgets.QCheckBox("Test data")
         self.test_box.setToolTip("Show the test points (outlined) as well as the training "
                                  "points (filled).")
@@ -162,7 +162,7 @@ class OutputView(QtWidgets.QWidget):
             self._reset_message(context, input_dim)
         # the data points show already: the hint to start training goes in the header
         if mode != MESSAGE and not self.info.text():
-            self.info.setText(HINT_TEXT)
+            self.info.set_texts(HINT_TEXT, "Press Play", "")
 
     def append(self, snapshot: Any) -> None:
         """Update the picture from the snapshot (fields it lacks leave the picture as is)."""
@@ -280,7 +280,8 @@ class OutputView(QtWidgets.QWidget):
                     text.setPos(j, i)
                     self.plot.addItem(text)
                     self.cell_texts.append(text)
-        self.info.setText("rows: true class · columns: predicted")
+        self.info.set_texts("rows: true class · columns: predicted",
+                            "rows: true · columns: predicted", "rows: true class", "")
 
     def _reset_message(self, context: Any, input_dim: int) -> None:
         self.plot.hideAxis("left")
@@ -324,7 +325,7 @@ class OutputView(QtWidgets.QWidget):
             self._add_legend_entry("test", brush=pg.mkBrush("w"),
                                    pen=pg.mkPen(sample, width=1.5))
         if self._task == "regression" and self.mode == PLANE:
-            self.info.setText("colour = output: orange < 0 < blue")
+            self.info.set_texts("colour = output: orange < 0 < blue", "orange < 0 < blue", "")
 
     def _point_style(self, y: Any, filled: bool) -> tuple[list, list]:
         """Per-point pens and brushes (built once per reset)."""
@@ -464,8 +465,9 @@ class OutputView(QtWidgets.QWidget):
         total = int(cm.sum())
         correct = int(np.trace(cm))
         if total:
-            self.info.setText(f"accuracy {100.0 * correct / total:.1f} %  "
-                              f"({correct} of {total} right)")
+            pct = f"{100.0 * correct / total:.1f} %"
+            self.info.set_texts(f"accuracy {pct}  ({correct} of {total} right)",
+                                f"accuracy {pct}", pct)
 
     def _on_test_toggled(self, on: bool) -> None:
         self.test_points.setVisible(on)

@@ -218,11 +218,16 @@ def test_accuracy_axis_labels_0_50_and_100(qtbot):
     assert sorted(_axis_texts(plot.acc_plot.getAxis("left")), key=float) == ["0", "50", "100"]
 
 
-@pytest.mark.parametrize("width, decades", [(700, ["10⁻³", "10⁻²"]), (354, ["10⁻²"])])
-def test_gradient_bars_label_their_decades(qtbot, width, decades):
+@pytest.mark.parametrize("width, height, decades", [
+    (700, 349, ["10⁻³", "10⁻²"]),  # wide: bars beside the curves
+    (354, 349, ["10⁻³", "10⁻²"]),  # the window's size: bars below, as wide as the curves
+    (354, 200, ["10⁻³", "10⁻²"]),  # too short for rows below: beside, labelled H1 … Out
+    (262, 200, ["10⁻²"]),  # a narrow bar plot beside the curves still gets one
+])
+def test_gradient_bars_label_their_decades(qtbot, width, height, decades):
     plot = GradientPlot()
     qtbot.addWidget(plot)
-    plot.resize(width, 349)
+    plot.resize(width, height)
     plot.show()
     qtbot.waitExposed(plot)
     run = deep_sigmoid_run()
