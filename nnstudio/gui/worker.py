@@ -101,6 +101,8 @@ class TrainingWorker(QObject):
         self._grads: list[np.ndarray] = []
         self._history_index = 0
         self._last_act: ActivationStats | None = None
+        #: (step, edits) when _last_act is of the whole training data (None: a mini-batch's)
+        self._act_of: tuple[int, int] | None = None
         self._next_snapshot_at = 0.0
         self._frame_cost = 0.0  # smoothed seconds per frame: building + the GUI drawing it
         self._pending_since: float | None = None  # time of the unacknowledged snapshot
@@ -418,7 +420,7 @@ class TrainingWorker(QObject):
                 losses.append(report.loss)
                 grads.append(report.grad_mean_abs)
                 if report.act is not None:
-                    self._last_act = report.act
+                    self._last_act, self._act_of = report.act, None  # (a mini-batch's)
                 if report.diverged:
                     self._on_diverged(report.diverged)
                     return
@@ -484,7 +486,7 @@ class TrainingWorker(QObject):
         self._losses.append(report.loss)
         self._grads.append(report.grad_mean_abs)
         if report.act is not None:
-            self._last_act = report.act
+            self._last_act, self._act_of = report.act, None  # (a mini-batch's)
         if report.epoch_end and _on_timeline_grid(self._session.trainer.epoch):
             self._log_params()
         if len(self._steps) > MAX_PENDING_SAMPLES:  # nobody is listening: keep every 2nd
@@ -603,8 +605,13 @@ class TrainingWorker(QObject):
                 metrics[key] = None if value is None or (isinstance(value, float)
                                                          and math.isnan(value)) else value
         act = self._last_act
-        if act is None:  # nothing trained yet (a new run, a reset, a rewind): the network
-            act = self._last_act = self._initial_activation_stats()  # on the training data
+        moment = (trainer.step_count, self._edits)
+        if act is None or (not self._running and self._act_of != moment):
+            # nothing measured yet (a new run, a reset, a rewind), or paused: the network as
+            # it is, on the training data (not the last measured mini-batch's, which may be
+            # thousands of steps old, or a weight edit ago)
+            act = self._last_act = self._initial_activation_stats()
+            self._act_of = moment
         snap = Snapshot(
             step=trainer.step_count, epoch=trainer.epoch,
             steps_per_second=self._steps_per_second(now, trainer.step_count),

@@ -317,6 +317,27 @@ def test_a_run_starts_with_the_activation_statistics_of_the_untrained_network(qt
                                _expected_act(snap, session).percentiles, rtol=1e-12)
 
 
+def test_a_paused_snapshot_describes_the_network_as_it_is(qtbot, start):
+    """Stopped between two frames (an epoch limit), the activation statistics are of the
+    final weights on the training data, not of the last measured mini-batch; also after a
+    weight edit while paused."""
+    thread, rec, session = start()
+    thread.worker.set_stop_after(5)
+    thread.worker.play()
+    qtbot.waitUntil(lambda: rec.limits == [5] and not rec.last.running, timeout=5000)
+    snap = rec.last
+    assert snap.step == 5 * 10  # 200 samples, 160 for training, batches of 16: 10 an epoch
+    expected = _expected_act(snap, session)
+    np.testing.assert_allclose(snap.act.percentiles, expected.percentiles, rtol=1e-12)
+    np.testing.assert_allclose(snap.act.saturated, expected.saturated, rtol=1e-12)
+    thread.worker.set_weight(0, 0, 0, 8.0)  # saturates the first hidden layer more
+    qtbot.waitUntil(lambda: rec.last.weights[0][0][0, 0] == 8.0, timeout=5000)
+    edited = rec.last
+    np.testing.assert_allclose(edited.act.percentiles,
+                               _expected_act(edited, session).percentiles, rtol=1e-12)
+    assert edited.act.saturated[0] != snap.act.saturated[0]
+
+
 def test_pictures_follow_the_weights_while_training(qtbot, start):
     """The output picture comes from the worker's cached input plane (float32): it equals
     the engine's output grid of the snapshot's weights up to float32 rounding."""
