@@ -163,14 +163,18 @@ def test_update_weights_restyles_without_rebuilding(view):
     weights[0][0][0, 0] = 5.0
     weights[0][1][0] = -2.0
     assert view.update_weights(weights)
+    view.flush()  # styles follow at most every LINKS_INTERVAL; flush applies them now
+    assert is_orange(bias.brush().color())
     wide = link.link_pen.widthF()
     assert is_blue(link.link_pen.color())  # positive
     weights[0][0][0, 0] = -0.01
+    weights[0][1][0] = 2.0
     view.update_weights(weights)
+    view.flush()
+    assert is_blue(bias.brush().color())
     thin = link.link_pen.widthF()
     assert is_orange(link.link_pen.color())  # negative
     assert MIN_LINK_WIDTH <= thin < wide <= MAX_LINK_WIDTH
-    assert is_orange(bias.brush().color())
     assert list(view.scene().items()) == items_before
     assert "w = -0.0100" in link.tooltip_text()
     # weights of another shape (a stale snapshot) are ignored
@@ -183,12 +187,13 @@ def test_neuron_images_fill_hidden_and_output_nodes(view):
     images = neuron_grids(net, None, (-3, 3, -3, 3), resolution=16)
     view.update_neuron_images(images)
     nodes = [n for n in view.nodes.values() if n.layer >= 0]
-    assert all(n.image.isVisible() and n.image.pixmap().width() == 16 for n in nodes)
+    assert all(n.has_image() and n.picture().width() == 16 for n in nodes)
     assert all(not n.glyph.isVisible() for n in nodes)
     view.update_neuron_images(None)
-    assert all(not n.image.isVisible() and n.glyph.isVisible() for n in nodes)
+    assert all(not n.has_image() and n.picture() is None and n.glyph.isVisible()
+               for n in nodes)
     view.update_input_images(np.stack([img for img in images[0][:2]]))
-    assert view.nodes[(-1, 0)].image.isVisible()
+    assert view.nodes[(-1, 0)].has_image()
 
 
 def test_maxout_links_show_the_strongest_piece_and_are_not_editable(qtbot, view):
