@@ -164,7 +164,8 @@ class FileActions:
 
     def _on_file_snapshot(self, snapshot: Any) -> None:
         self.history.add(snapshot, self._generation)
-        self._refresh_modified()
+        if not snapshot.running:  # (edits while training have their own signals; comparing
+            self._refresh_modified()  # the whole experiment 30 times a second costs frames)
 
     # --- modified state ---------------------------------------------------------------------------
     def _experiment_state(self) -> dict:
