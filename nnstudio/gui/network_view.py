@@ -96,9 +96,11 @@ SHORT_ACTIVATION = {"sigmoid": "sigm", "softmax": "smax", "leaky_relu": "lrelu",
 Weights = Sequence[tuple[np.ndarray, np.ndarray]]
 
 
-#: seconds between two restyles of the links at least: a render costs ~1-2 ms even with
-#: 1-px strokes, and the worker sends weights up to 30 times a second
-LINKS_INTERVAL = 0.1
+#: seconds between two restyles of the links at least: a render costs ~2-3 ms even with
+#: 1-px strokes (a tenth of a frame's budget), the worker sends weights up to 28 times a
+#: second, and 5 changes a second are plenty for the eye to follow (the neuron pictures
+#: change up to 10 times a second)
+LINKS_INTERVAL = 0.2
 #: the timer that draws the latest link styles waits this much longer than needed (ms), so
 #: that while snapshots keep coming the next update, not the timer, renders them
 LINKS_LATE_MS = 80

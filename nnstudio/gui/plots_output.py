@@ -106,6 +106,10 @@ class OutputView(QtWidgets.QWidget):
         self.image = pg.ImageItem(axisOrder="row-major")
         self.train_points = pg.ScatterPlotItem(size=_POINT_SIZE, pxMode=True)
         self.test_points = pg.ScatterPlotItem(size=_POINT_SIZE, pxMode=True)
+        for points in (self.train_points, self.test_points):
+            # the points stay while the picture under them changes ~10 times a second:
+            # kept as a pixmap, they are copied instead of drawn point by point
+            points.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.curve = pg.PlotDataItem(pen=pg.mkPen(style.TEXT, width=2.5))
         use_fast_thick_pen(self.curve)
         self.message = pg.TextItem("", color=MUTED_TEXT, anchor=(0.5, 0.5))

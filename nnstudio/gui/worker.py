@@ -34,7 +34,7 @@ from nnstudio.gui import qtfix
 from nnstudio.gui.session import Session
 from nnstudio.gui.snapshot import Snapshot
 
-SNAPSHOT_INTERVAL = 1.0 / 30.0  # seconds between snapshots while training
+SNAPSHOT_INTERVAL = 1.0 / 28.0  # seconds between snapshots while training (<= 28 frames/s)
 CHUNK_SECONDS = 0.015  # training time between two visits of the worker's event loop
 ACK_TIMEOUT = 1.0  # emit anyway if the GUI has not acknowledged a snapshot for this long
 DRAW_WAIT = 0.25  # while training, wait this long at most for the GUI to draw a snapshot
