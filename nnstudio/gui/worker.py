@@ -4,7 +4,7 @@ The GUI thread never trains and never touches the worker's network. It talks to 
 worker through thread-safe command methods (``play``, ``set_learning_rate``,
 ``set_weight``, ...) that only put a command on a queue; the worker applies queued
 commands *between* training steps. Training runs in chunks of ~15 ms; after each chunk the
-worker's event loop runs, so commands and shutdown are handled promptly. At most ~30 times a
+worker's event loop runs, so commands and shutdown are handled promptly. At most 28 times a
 second the worker emits a :class:`Snapshot` holding copies of what the views need, and
 only after the GUI has acknowledged the previous one (so a slow GUI is never flooded);
 while training it waits for the GUI to draw each snapshot and then trains on for a time
@@ -467,7 +467,7 @@ class TrainingWorker(QObject):
         interval (5 ms) per hand-over, and PySide keeps the GIL while Qt paints. So the
         worker waits (bounded) until the GUI has drawn the snapshot, then trains for at
         least ``(1 - GUI_SHARE) / GUI_SHARE`` times as long as that frame took: the GUI
-        gets at most ``GUI_SHARE`` of the time, and up to 30 frames a second.
+        gets at most ``GUI_SHARE`` of the time, and up to 28 frames a second.
         """
         start = time.perf_counter()
         self._emit_snapshot()
