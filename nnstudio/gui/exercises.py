@@ -241,9 +241,7 @@ class ExerciseWindow(QMainWindow):
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([240, 1040])
         self.setCentralWidget(splitter)
-        self.statusBar().showMessage(
-            "Drag the line to move it, drag the round handle to turn it, or use the sliders."
-        )
+        self.statusBar().showMessage(LINE_HINT)
 
     def _fill_list(self) -> None:
         """One header per kind, then its exercises (headers cannot be selected)."""
@@ -317,6 +315,7 @@ class ExerciseWindow(QMainWindow):
             top = min(520, 440 + 24 * max(0, len(ex.points) - 4))
             self.body.setSizes([top, 740 - top])
         self.reset_button.setVisible(not ex.uses_rule)  # the stepper has "Start again"
+        self.statusBar().showMessage(LINE_HINT if ex.n_inputs == 2 else BARS_HINT)
         self.reset_exercise()
 
     def reset_exercise(self) -> None:
@@ -379,13 +378,12 @@ class ExerciseWindow(QMainWindow):
             self.table.highlight(None)
             self.plot.highlight(None)
             note = " The learning rule starts again from these weights."
+        score = rows_giving_target(right, len(rows))
         if origin == "rule":
-            self._set_feedback(
-                f"After this step {right} of {len(rows)} rows give their target.", "neutral"
-            )
+            self._set_feedback(f"After this step {score}.", "neutral")
         else:
             self._set_feedback(
-                f"{right} of {len(rows)} rows give their target.{note} "
+                f"{score[0].upper()}{score[1:]}.{note} "
                 "Press <b>Check</b> when you think you are done.",
                 "neutral",
             )
@@ -415,7 +413,8 @@ class ExerciseWindow(QMainWindow):
             text += f"<br><b>Hint:</b> {html.escape(result.hint)}"
         elif ex.hints:
             left = ex.hint_after - attempt + 1
-            text += f"<br><i>A hint appears after {left} more try{'s' if left > 1 else ''}.</i>"
+            tries = "1 more try" if left == 1 else f"{left} more tries"
+            text += f"<br><i>A hint appears after {tries}.</i>"
         self._set_feedback(text, "bad")
         return result
 

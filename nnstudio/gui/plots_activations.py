@@ -39,9 +39,10 @@ from nnstudio.gui.plots_common import (
     title_label,
 )
 
-#: Activation statistics arrive once per snapshot (~30 a second): 2000 samples is over a
-#: minute at full rate, and older history is averaged, not dropped.
-ACT_CAPACITY = 2_000
+#: The worker measures activation statistics up to ~200 times a second (see worker.py):
+#: 4000 samples are the first 20 s at that rate (or a whole short run), and older history is
+#: averaged, not dropped.
+ACT_CAPACITY = 4_000
 _N_PCT = 5  # 5, 25, 50, 75, 95
 #: the key to the bands in the header, shorter wordings after the complete one
 LEGEND_TEXTS = ("median · 50 % · 90 %", "median · 50 · 90 %", "")
@@ -282,47 +283,80 @@ class ActivationPlot(QtWidgets.QWidget):
         self.hint.show()
 
     def append(self, snapshot: Any) -> None:
-        """Add the snapshot's activation statistics (if it carries any) and redraw."""
+        """Add the snapshot's activation statistics (if it carries any) and redraw: every
+        measurement in ``act_steps``/``act_percentiles``, else ``act`` at the snapshot's
+        step."""
         act = getattr(snapshot, "act", None)
         n = len(self.rows)
-        if act is None or n == 0:
+        if n == 0:
             return
-        if act is self._last_act:
-            # the same measurement again: the worker sends the latest statistics it has
-            # with every snapshot, also when the network trained on without measuring
-            # them (a run that reached its epoch limit between two frames). They describe
-            # the step where they first came, not this one: nothing new to draw.
-            return
-        pct = np.asarray(act.percentiles, dtype=np.float64)
-        if pct.shape != (n, _N_PCT):
-            return
-        step = float(getattr(snapshot, "step", 0) or 0)
         # the step axis starts where training started (as in the other plots)
         steps = getattr(snapshot, "steps", None)
         if steps is not None and len(steps):
             self._first_step = min(self._first_step, float(steps[0]))
-        h = self._history
-        if step > self._last_step:
-            h.extend([step], pct.reshape(1, -1))
-            self._last_step = step
-        elif not h.replace_last(pct.reshape(-1)):  # the same moment again (paused, edited)
+        logged = np.asarray(getattr(snapshot, "act_steps", ()), dtype=np.float64).reshape(-1)
+        if len(logged):
+            pct = np.asarray(getattr(snapshot, "act_percentiles"), dtype=np.float64)
+            if pct.shape != (len(logged), n, _N_PCT):
+                return
+            added = self._add(logged, pct.reshape(len(logged), -1))
+        else:
+            if act is None or act is self._last_act:
+                # nothing measured since the last snapshot: the worker sends the latest
+                # statistics it has with every snapshot, but they describe the step where
+                # they first came, not this one: nothing new to draw
+                return
+            pct = np.asarray(act.percentiles, dtype=np.float64)
+            if pct.shape != (n, _N_PCT):
+                return
+            step = float(getattr(snapshot, "step", 0) or 0)
+            added = self._add(np.array([step]), pct.reshape(1, -1))
+        if act is not None and act is not self._last_act:
+            self._last_act = act
+            self._show_fractions(act, bool(getattr(snapshot, "running", False)))
+        if not added:
             return
-        self._last_act = act
         self.hint.hide()
         x, y = self._drawn_history()
         for i, row in enumerate(self.rows):
             row.update(x, y[:, i * _N_PCT:(i + 1) * _N_PCT])
-        saturated = np.asarray(act.saturated, dtype=np.float64)
-        dead = np.asarray(act.dead, dtype=np.float64)
+        follow_x(self.rows[0].plot, float(x[0]), float(x[-1]),
+                 linked=[row.plot for row in self.rows[1:]])
+
+    def _show_fractions(self, act: Any, running: bool) -> None:
+        """The latest saturated / dead fractions beside the rows."""
+        saturated = np.asarray(act.saturated, dtype=np.float64).reshape(-1)
+        dead = np.asarray(act.dead, dtype=np.float64).reshape(-1)
+        if len(saturated) != len(self.rows) or len(dead) != len(self.rows):
+            return
 
         def labels() -> None:
             for i, row in enumerate(self.rows):
                 row.set_fraction(float(saturated[i]), float(dead[i]))
 
         # while training the labels are re-typeset a few times a second, not every frame
-        self._label_throttle(labels, bool(getattr(snapshot, "running", False)))
-        follow_x(self.rows[0].plot, float(x[0]), float(x[-1]),
-                 linked=[row.plot for row in self.rows[1:]])
+        self._label_throttle(labels, running)
+
+    def _add(self, x: np.ndarray, y: np.ndarray) -> bool:
+        """Append the samples ``y`` (rows) at steps ``x`` to the history: later steps are
+        added, a new reading of the newest step replaces it (paused: the whole training
+        set's statistics, or after a weight edit), older ones are dropped. Whether the
+        history changed."""
+        h = self._history
+        changed = False
+        newer = x > self._last_step
+        same = np.flatnonzero(x == self._last_step)
+        if len(same) and not newer[:same[-1]].any() and h.replace_last(y[same[-1]]):
+            changed = True  # (only when it precedes every later step in the block)
+        if newer.any():
+            xs, ys = x[newer], y[newer]
+            # steps increase within a snapshot; a step that comes twice (a new reading of
+            # the same moment) keeps its last reading
+            last = np.append(xs[1:] != xs[:-1], True)
+            h.extend(xs[last], ys[last])
+            self._last_step = float(xs[-1])
+            changed = True
+        return changed
 
     def _drawn_history(self) -> tuple[np.ndarray, np.ndarray]:
         """The history averaged down to about two points per pixel of the rows' width, and

@@ -17,7 +17,9 @@ class Snapshot:
 
     ``steps``, ``losses`` and ``grads`` hold only the *new* per-step samples since the
     previous snapshot (``grads`` is ``(k, n_layers)`` mean |dJ/dW|); ``epochs`` the new
-    per-epoch history rows. Everything else describes the network as it is now.
+    per-epoch history rows; ``act_steps`` and the ``act_*`` arrays the *new* activation
+    statistics measured since the previous snapshot (on a spread of steps, the latest of
+    them usually ``act``). Everything else describes the network as it is now.
     """
 
     step: int = 0
@@ -28,7 +30,17 @@ class Snapshot:
     losses: np.ndarray = field(default_factory=lambda: np.zeros(0))
     grads: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     epochs: list[dict[str, float]] = field(default_factory=list)
+    #: the latest activation statistics (of a mini-batch while training; of the training
+    #: data when paused)
     act: ActivationStats | None = None
+    #: steps at which activation statistics were measured since the previous snapshot,
+    #: ``(m,)``, and what they measured: ``act_percentiles`` ``(m, n_layers, 5)`` (5, 25, 50,
+    #: 75, 95), ``act_saturated`` and ``act_dead`` ``(m, n_layers)`` (NaN where it does not
+    #: apply). A step may come twice (paused: a new reading of the same moment)
+    act_steps: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    act_percentiles: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 5)))
+    act_saturated: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    act_dead: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     weights: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
     output: dict[str, Any] | None = None
     neuron_images: list[np.ndarray] | None = None
@@ -79,21 +91,27 @@ def layer_names(n_layers: int) -> list[str]:
     return [f"Hidden {i + 1}" for i in range(n_layers - 1)] + ["Output"]
 
 
+def _joined(older: np.ndarray, newer: np.ndarray) -> np.ndarray:
+    """Rows of ``older`` then ``newer`` (an empty side may have another shape)."""
+    if len(older) and len(newer):
+        return np.concatenate([older, newer])
+    return older if len(older) else newer
+
+
 def merge_snapshots(older: Snapshot | None, newer: Snapshot) -> Snapshot:
     """One snapshot carrying both snapshots' new samples (``older`` first) and ``newer``'s
     state: for views that skip snapshots but must not lose any per-step or epoch data."""
     if older is None or older.generation != newer.generation:
         return newer
-    grads = newer.grads
-    if len(older.grads) and len(newer.grads):
-        grads = np.concatenate([older.grads, newer.grads])
-    elif len(older.grads):
-        grads = older.grads
     return replace(
         newer,
         steps=np.concatenate([older.steps, newer.steps]),
         losses=np.concatenate([older.losses, newer.losses]),
-        grads=grads,
+        grads=_joined(older.grads, newer.grads),
+        act_steps=np.concatenate([older.act_steps, newer.act_steps]),
+        act_percentiles=_joined(older.act_percentiles, newer.act_percentiles),
+        act_saturated=_joined(older.act_saturated, newer.act_saturated),
+        act_dead=_joined(older.act_dead, newer.act_dead),
         epochs=list(older.epochs) + list(newer.epochs),
         fresh=older.fresh or newer.fresh,
         epoch_params=list(older.epoch_params) + list(newer.epoch_params),

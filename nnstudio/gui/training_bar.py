@@ -1,5 +1,6 @@
-"""The training controls: play/pause, single steps, reset, and the hyper-parameters that
-may change while training runs (optimizer, learning rate, batch size, L1/L2, stop after N)."""
+"""The training controls: play/pause, single steps, reset, the training speed, and the
+hyper-parameters that may change while training runs (optimizer, learning rate, batch size,
+L1/L2, stop after N)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,9 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QSpinBox,
+    QStyle,
+    QStyleOptionComboBox,
+    QStylePainter,
     QToolBar,
     QToolButton,
     QWidget,
@@ -25,6 +29,13 @@ LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0,
 REGULARIZATION_RATES = (0.0, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 BATCH_SIZES = (1, 4, 8, 10, 16, 32, 64, 128, 256)
 FULL_BATCH = "full"
+#: the training speed limits offered (steps a second; None: full speed)
+SPEED_LIMITS: tuple[int | None, ...] = (None, 10_000, 1_000, 100, 10, 1)
+SPEED_TIP = ("How fast Play trains. At full speed a small network trains tens of thousands "
+             "of steps a second and a run is over in a blink; a limit slows training down "
+             "so you can watch the network learn (at 10 steps/s every step is shown). Only "
+             "the pace changes, not what the network learns. Remembered for next time; "
+             "not part of the experiment file.")
 
 OPTIMIZER_TITLES = {
     "sgd": "SGD",
@@ -57,6 +68,47 @@ def format_rate(value: float) -> str:
         return "0"
     text = f"{value:.10f}".rstrip("0").rstrip(".")
     return text if len(text) <= 9 else f"{value:g}"
+
+
+def speed_text(limit: float | None, short: bool = False) -> str:
+    """None -> "Full speed", 1000 -> "1,000 steps/s" (``short``: "1,000/s"), 1 -> "1 step/s"."""
+    if limit is None:
+        return "Full speed"
+    value = f"{limit:,.0f}" if float(limit).is_integer() else f"{limit:,.3g}"
+    if short:
+        return f"{value}/s"
+    return f"{value} step/s" if limit == 1 else f"{value} steps/s"
+
+
+class SpeedCombo(QComboBox):
+    """The training speed: the list says "1,000 steps/s", the closed combo "1,000/s" (the
+    training bar has no room to spare at 1280 px)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        for limit in SPEED_LIMITS:
+            self.addItem(speed_text(limit), 0.0 if limit is None else float(limit))
+            if limit is not None:
+                self.setItemData(self.count() - 1,
+                                 f"Train at most {speed_text(limit)} (training steps a second)",
+                                 Qt.ItemDataRole.ToolTipRole)
+        fm = self.fontMetrics()
+        widest = max(fm.horizontalAdvance(speed_text(v, short=True)) for v in SPEED_LIMITS)
+        self.setFixedWidth(widest + 32)  # (the text, the frame and the arrow)
+        self.view().setMinimumWidth(
+            max(fm.horizontalAdvance(self.itemText(i)) for i in range(self.count())) + 36)
+
+    def current_short_text(self) -> str:
+        value = self.currentData()
+        return speed_text(value if value else None, short=True)
+
+    def paintEvent(self, _event: object) -> None:
+        painter = QStylePainter(self)
+        option = QStyleOptionComboBox()
+        self.initStyleOption(option)
+        option.currentText = self.current_short_text()
+        painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, option)
+        painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, option)
 
 
 def _pair(label: QWidget, field: QWidget) -> QWidget:
@@ -146,6 +198,7 @@ class TrainingBar(QToolBar):
     batch_size_changed = Signal(object)  # int, or None for the full batch
     regularization_changed = Signal(float, float)
     stop_after_changed = Signal(object)  # int, or None
+    speed_limit_changed = Signal(object)  # steps a second (float), or None for full speed
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Training", parent)
@@ -186,7 +239,10 @@ class TrainingBar(QToolBar):
             self.optimizer_combo.setItemData(self.optimizer_combo.count() - 1,
                                              OPTIMIZER_TIPS.get(name, ""),
                                              Qt.ItemDataRole.ToolTipRole)
-        self.optimizer_combo.setToolTip("How the gradient turns into a weight update")
+        # (no label beside it at 1280 px: its values - SGD, Adam - name what it is)
+        self.optimizer_combo.setToolTip("Optimizer: how the gradient turns into a weight "
+                                        "update")
+        self.optimizer_combo.setAccessibleName("Optimizer")
         self.optimizer_combo.activated.connect(self._on_optimizer)
 
         self.lr_combo = RateCombo(LEARNING_RATES, allow_zero=False, width=80)
@@ -222,19 +278,26 @@ class TrainingBar(QToolBar):
         self.stop_spin.setValue(100)
         self.stop_spin.setEnabled(False)
         self.stop_spin.setKeyboardTracking(False)
-        self.stop_spin.setFixedWidth(72)
+        self.stop_spin.setFixedWidth(66)
         self.stop_spin.setGroupSeparatorShown(True)
         self.stop_spin.setToolTip("The epoch at which training pauses by itself")
         self.stop_check.toggled.connect(self._on_stop_after)
         self.stop_spin.valueChanged.connect(self._on_stop_after)
 
-        for w in (self.play_button, self.step_button, self.epoch_button, self.reset_button,
-                  self.epoch_label):
+        self.speed_combo = SpeedCombo()
+        self.speed_combo.setObjectName("speedCombo")
+        self.speed_combo.setToolTip(SPEED_TIP)
+        self.speed_combo.setAccessibleName("Training speed")
+        self.speed_combo.activated.connect(self._on_speed)
+        self._speed_limit: float | None = None
+
+        for w in (self.play_button, self.speed_combo, self.step_button, self.epoch_button,
+                  self.reset_button, self.epoch_label):
             self.addWidget(w)
         self.addSeparator()
-        for text, w in (("Optimizer", self.optimizer_combo), ("Learning rate", self.lr_combo),
-                        ("Batch", self.batch_combo), ("L1", self.l1_combo),
-                        ("L2", self.l2_combo)):
+        self.addWidget(self.optimizer_combo)
+        for text, w in (("Learning rate", self.lr_combo), ("Batch", self.batch_combo),
+                        ("L1", self.l1_combo), ("L2", self.l2_combo)):
             self.addWidget(_pair(_label(text, w), w))
         self.addSeparator()
         self.addWidget(_pair(self.stop_check, self.stop_spin))
@@ -291,6 +354,21 @@ class TrainingBar(QToolBar):
     def set_epoch(self, epoch: int) -> None:
         self.epoch_label.setText(f"Epoch {epoch:,}")
 
+    def speed_limit(self) -> float | None:
+        """The chosen training speed limit (steps a second; None: full speed)."""
+        return self._speed_limit
+
+    def set_speed_limit(self, limit: float | None) -> None:
+        """Show ``limit`` (the offered limit nearest to it) without emitting."""
+        index = 0
+        if limit is not None and math.isfinite(limit) and limit > 0:
+            offered = [(i, self.speed_combo.itemData(i)) for i in range(self.speed_combo.count())]
+            index = min((i for i, v in offered if v > 0),
+                        key=lambda i: abs(math.log(self.speed_combo.itemData(i) / limit)))
+        self.speed_combo.setCurrentIndex(index)
+        value = self.speed_combo.itemData(index)
+        self._speed_limit = value if value > 0 else None
+
     def stop_after(self) -> int | None:
         return self.stop_spin.value() if self.stop_check.isChecked() else None
 
@@ -336,6 +414,13 @@ class TrainingBar(QToolBar):
 
     def _on_regularization(self, _value: float) -> None:
         self.regularization_changed.emit(self.l1_combo.value(), self.l2_combo.value())
+
+    def _on_speed(self, index: int) -> None:
+        value = self.speed_combo.itemData(index)
+        limit = value if value and value > 0 else None
+        if limit != self._speed_limit:
+            self._speed_limit = limit
+            self.speed_limit_changed.emit(limit)
 
     def _on_stop_after(self, *_: object) -> None:
         self.stop_spin.setEnabled(self.stop_check.isChecked())

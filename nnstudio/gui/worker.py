@@ -8,8 +8,15 @@ worker's event loop runs, so commands and shutdown are handled promptly. At most
 second the worker emits a :class:`Snapshot` holding copies of what the views need, and
 only after the GUI has acknowledged the previous one (so a slow GUI is never flooded);
 while training it waits for the GUI to draw each snapshot and then trains on for a time
-that keeps the GUI's share bounded (see :meth:`TrainingWorker._frame`). BLAS is pinned to one thread while the worker runs: for small networks more threads only
-cost (see DESIGN.md, "Threading").
+that keeps the GUI's share bounded (see :meth:`TrainingWorker._frame`). BLAS is pinned to one
+thread while the worker runs: for small networks more threads only cost (see DESIGN.md,
+"Threading").
+
+Between snapshots the worker also measures the activation statistics on a spread of steps
+(bounded in time, see :meth:`TrainingWorker._measure_every`), so that the activation plot
+has dense bands even for a run that is over in a fraction of a second. A speed limit
+(:meth:`TrainingWorker.set_speed_limit`) paces training so a student can watch the network
+learn: the worker then waits in its event loop (its timer), never in a busy loop.
 """
 
 from __future__ import annotations
@@ -50,6 +57,14 @@ HISTOGRAM_BINS = 30
 HISTOGRAM_ROWS = 256  # training rows whose activations the histograms count
 INITIAL_ACT_ROWS = 2048  # training rows the activation statistics before training count
 METRIC_KEYS = ("train_loss", "test_loss", "train_accuracy", "test_accuracy")
+# activation statistics measured between snapshots (for the activation plot's history)
+ACT_MAX_RATE = 200.0  # at most this many measurements a second ...
+ACT_MAX_SHARE = 0.02  # ... and at most this share of the training time
+ACT_FLOOR_STEPS = 64  # but at least every 64 steps during the first ...
+ACT_FLOOR_UNTIL = 8192  # ... 8192 steps of a run (~128 samples: a short run is dense too)
+MAX_PENDING_ACTS = 4096  # measurements kept while the GUI is not listening
+PACE_SLACK = 0.05  # seconds a speed-limited run may fall behind and then catch up
+PACE_MAX_WAIT_MS = 50  # a speed-limited worker looks at its clock at least this often
 
 qtfix.install()  # the worker emits many signals: PySide6 6.12 on Python < 3.12 needs it
 
@@ -101,6 +116,14 @@ class TrainingWorker(QObject):
         self._grads: list[np.ndarray] = []
         self._history_index = 0
         self._last_act: ActivationStats | None = None
+        # activation statistics measured since the last snapshot: (step, stats)
+        self._act_log: list[tuple[int, ActivationStats]] = []
+        self._next_act_at = 0.0  # time of the next time-spread measurement
+        self._next_act_step = 0  # step of the next measurement (the floor of short runs)
+        self._act_cost = 0.0  # smoothed seconds of a step that measures its activations
+        # speed limit (steps a second; None: full speed) and the time the next step is due
+        self._speed_limit: float | None = None
+        self._next_step_at = 0.0
         #: (step, edits) when _last_act is of the whole training data (None: a mini-batch's)
         self._act_of: tuple[int, int] | None = None
         self._next_snapshot_at = 0.0
@@ -192,6 +215,21 @@ class TrainingWorker(QObject):
         """While training, send histograms at most every ``seconds`` (e.g. less often while
         nobody looks at them)."""
         self._send("hist_interval", max(0.0, float(seconds)))
+
+    def set_speed_limit(self, steps_per_second: float | None) -> None:
+        """Train at most ``steps_per_second`` steps a second (None: at full speed), so that a
+        student can watch the network learn; snapshots keep coming at their usual rate."""
+        if steps_per_second is not None:
+            steps_per_second = float(steps_per_second)
+            if not (math.isfinite(steps_per_second) and steps_per_second > 0):
+                raise ValueError(f"a speed limit must be a positive number of steps a second, "
+                                 f"not {steps_per_second!r}")
+        self._send("speed", steps_per_second)
+
+    @property
+    def speed_limit(self) -> float | None:
+        """The speed limit in force (steps a second; None: full speed)."""
+        return self._speed_limit
 
     def set_stop_after(self, epochs: int | None) -> None:
         """Pause when the epoch count reaches ``epochs`` (None: train until paused)."""
@@ -305,6 +343,11 @@ class TrainingWorker(QObject):
                                           time.perf_counter() + args[0])
         elif name == "stop_after":
             self._stop_after = None if args[0] is None else int(args[0])
+        elif name == "speed":
+            self._speed_limit = args[0]
+            self._next_step_at = time.perf_counter()  # the new pace starts now
+            if self._running and self._timer is not None:
+                self._timer.start(0)  # (it may be waiting for a slower pace's next step)
         elif name == "snapshot":
             self._emit_snapshot()
         elif name == "quit":
@@ -339,8 +382,10 @@ class TrainingWorker(QObject):
             else:
                 self._timer.stop()
         if running:
+            now = time.perf_counter()
             self._rate_marks.clear()
-            self._rate_marks.append((time.perf_counter(), self._session.trainer.step_count))
+            self._rate_marks.append((now, self._session.trainer.step_count))
+            self._next_step_at = now
         self.running_changed.emit(running)
 
     def _after_edit(self) -> None:
@@ -360,6 +405,9 @@ class TrainingWorker(QObject):
         self._grads.clear()
         self._history_index = 0
         self._last_act = None
+        self._act_log = []
+        self._next_act_at = 0.0
+        self._next_act_step = 0
         self._rate_marks.clear()
         self._fresh = True
         self._epoch_params = []
@@ -399,7 +447,9 @@ class TrainingWorker(QObject):
 
     @Slot()
     def _tick(self) -> None:
-        """One chunk of training (~15 ms), then back to the event loop."""
+        """One chunk of training (~15 ms), then back to the event loop. Under a speed limit
+        the chunk ends when the next step is not due yet, and the timer fires again when it
+        is (the worker waits in its event loop: commands stay prompt)."""
         self._drain()
         if not self._running or self._shut_down:
             return
@@ -408,19 +458,33 @@ class TrainingWorker(QObject):
         now = time.perf_counter()
         deadline = now + self._chunk_seconds
         self._log_initial_params()
+        limit = self._speed_limit
+        period = 0.0 if limit is None else 1.0 / limit
+        next_step_at = self._next_step_at
+        if limit is not None and next_step_at < now - PACE_SLACK:
+            next_step_at = now - PACE_SLACK  # fell behind (a long frame): no long burst
+        next_act_at, next_act_step = self._next_act_at, self._next_act_step
+        wait = 0.0
         try:
-            # the per-step bookkeeping of _record and whether a snapshot is due, inlined with local names:
-            # at ~20 us a step, attribute look-ups and calls would cost several per cent
+            # the per-step bookkeeping of _record and whether a snapshot is due, inlined
+            # with local names: at ~20 us a step, attribute look-ups and calls would cost
+            # several per cent
             steps, losses, grads = self._steps, self._losses, self._grads
             while True:
+                if limit is not None:
+                    if now < next_step_at:
+                        wait = next_step_at - now
+                        return
+                    next_step_at += period
                 due = now >= self._next_snapshot_at and (
                     self._pending_since is None or now - self._pending_since >= ACK_TIMEOUT)
-                report = trainer.step(collect_activations=due)
+                measure = due or now >= next_act_at or trainer.step_count >= next_act_step
+                report = trainer.step(collect_activations=measure)
                 steps.append(report.step)
                 losses.append(report.loss)
                 grads.append(report.grad_mean_abs)
-                if report.act is not None:
-                    self._last_act, self._act_of = report.act, None  # (a mini-batch's)
+                if measure:
+                    next_act_at, next_act_step = self._measured(report, now)
                 if report.diverged:
                     self._on_diverged(report.diverged)
                     return
@@ -455,9 +519,48 @@ class TrainingWorker(QObject):
                         return
                     trainer = self._session.trainer
                     steps, losses, grads = self._steps, self._losses, self._grads
+                    next_act_at, next_act_step = self._next_act_at, self._next_act_step
+                    if self._speed_limit != limit:
+                        return  # a new pace: the next chunk keeps it
         except Exception as exc:  # never let an engine error kill the thread
             self._set_running(False)
             self.error.emit(f"Training stopped: {exc}")
+        finally:
+            if limit is not None and self._speed_limit == limit:
+                self._next_step_at = next_step_at
+            self._pace_timer(wait)
+
+    def _pace_timer(self, wait: float) -> None:
+        """Let the timer fire again at once (``wait`` 0) or after ``wait`` seconds (the next
+        step of a speed-limited run), looking at the clock at least every
+        PACE_MAX_WAIT_MS."""
+        timer = self._timer
+        if timer is None or not self._running or self._shut_down:
+            return
+        ms = 0 if wait <= 0 else min(max(1, math.ceil(wait * 1000.0)), PACE_MAX_WAIT_MS)
+        if timer.interval() != ms:
+            timer.start(ms)
+
+    def _measured(self, report: StepReport, started: float) -> tuple[float, int]:
+        """Log the activation statistics a step measured; when the next measurement is due:
+        (time, step). Measurements are spread over time, at most ACT_MAX_RATE a second and
+        at most ACT_MAX_SHARE of the training time (the cost of a measuring step is
+        followed), and for the first ACT_FLOOR_UNTIL steps of a run at least every
+        ACT_FLOOR_STEPS steps (a run over in a fraction of a second gets dense bands too)."""
+        now = time.perf_counter()
+        act = report.act
+        if act is not None:
+            self._last_act, self._act_of = act, None  # (a mini-batch's)
+            log = self._act_log
+            log.append((report.step, act))
+            if len(log) > MAX_PENDING_ACTS:  # nobody is listening: keep every 2nd
+                del log[::2]
+        cost = now - started  # the whole step (an upper bound of the measuring's cost)
+        self._act_cost = cost if self._act_cost == 0 else 0.9 * self._act_cost + 0.1 * cost
+        self._next_act_at = now + max(1.0 / ACT_MAX_RATE, self._act_cost / ACT_MAX_SHARE)
+        self._next_act_step = report.step + ACT_FLOOR_STEPS \
+            if report.step < ACT_FLOOR_UNTIL else 1 << 62
+        return self._next_act_at, self._next_act_step
 
     def _frame(self) -> None:
         """Send a snapshot while training and let the GUI draw it.
@@ -487,6 +590,7 @@ class TrainingWorker(QObject):
         self._grads.append(report.grad_mean_abs)
         if report.act is not None:
             self._last_act, self._act_of = report.act, None  # (a mini-batch's)
+            self._act_log.append((report.step, report.act))
         if report.epoch_end and _on_timeline_grid(self._session.trainer.epoch):
             self._log_params()
         if len(self._steps) > MAX_PENDING_SAMPLES:  # nobody is listening: keep every 2nd
@@ -612,6 +716,11 @@ class TrainingWorker(QObject):
             # thousands of steps old, or a weight edit ago)
             act = self._last_act = self._initial_activation_stats()
             self._act_of = moment
+            if act is not None:  # (a new reading of this moment replaces a logged one)
+                log = self._act_log
+                if log and log[-1][0] == trainer.step_count:
+                    log.pop()
+                log.append((trainer.step_count, act))
         snap = Snapshot(
             step=trainer.step_count, epoch=trainer.epoch,
             steps_per_second=self._steps_per_second(now, trainer.step_count),
@@ -621,17 +730,29 @@ class TrainingWorker(QObject):
             epoch_params=self._epoch_params,
         )
         self._epoch_params = []
+        if self._act_log:
+            log, self._act_log = self._act_log, []
+            snap.act_steps = np.fromiter((step for step, _ in log), dtype=np.int64,
+                                         count=len(log))
+            snap.act_percentiles = np.stack([a.percentiles for _, a in log])
+            snap.act_saturated = np.stack([a.saturated for _, a in log])
+            snap.act_dead = np.stack([a.dead for _, a in log])
         self._fresh = False
         # the pictures (100x100 output grid, neuron grids) and the histograms cost more
         # than the rest of a snapshot: while training each is computed at most every
         # VIEWS_INTERVAL / the histogram interval, and not both in one snapshot (the cost is
         # spread over the frames); the snapshots in between carry None and the views keep
         # their last picture
-        views = not self._running or now >= self._next_views_at
+        # (at a speed limit of one frame per step or slower, every step's pictures are
+        # shown: the worker has time to spare)
+        limit = self._speed_limit
+        every = not self._running or (limit is not None
+                                      and limit * self._snapshot_interval <= 1.0)
+        views = every or now >= self._next_views_at
         moment = (trainer.step_count, self._edits)  # histograms only of new weights
         histograms = moment != self._histogram_of and (
-            not self._running or now >= self._next_histogram_at)
-        if self._running and views and histograms:  # both due: the one waiting longer
+            every or now >= self._next_histogram_at)
+        if not every and views and histograms:  # both due: the one waiting longer
             if self._next_histogram_at < self._next_views_at:
                 views = False
             else:
