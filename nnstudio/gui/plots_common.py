@@ -179,13 +179,18 @@ HINT_TEXT = "Press Play (Space) to train"
 class PlotHint(QtCore.QObject):
     """A short hint over an empty plot ("Press Play (Space) to train"): a label floating on
     the plot's view (not part of its scene, so exported images never show it), shown by
-    ``show()`` (e.g. on reset) and hidden by ``hide()`` (when data arrives)."""
+    ``show()`` (e.g. on reset) and hidden by ``hide()`` (when data arrives).
+
+    Given ``area`` (an item of the view's scene, e.g. a plot's ViewBox) the hint is centred
+    in that item, inside the axes, so it never covers their ticks and titles; else centred
+    in the whole view (or near its bottom with ``bottom``)."""
 
     def __init__(self, view: QtWidgets.QWidget, text: str = HINT_TEXT,
-                 bottom: bool = False) -> None:
+                 bottom: bool = False, area: QtWidgets.QGraphicsWidget | None = None) -> None:
         super().__init__(view)
         self._view = view
         self._bottom = bottom
+        self._area = area
         self.label = QtWidgets.QLabel(text, view)
         self.label.setObjectName("plotHint")
         self.label.setAttribute(QtCore.Qt.WidgetAttribute.WA_TransparentForMouseEvents)
@@ -193,6 +198,12 @@ class PlotHint(QtCore.QObject):
         self.label.setWordWrap(True)
         self.set_dark(False)
         view.installEventFilter(self)
+        if area is not None:
+            # the area moves and resizes with the layout, after the view's own resize
+            area.geometryChanged.connect(self._place_if_shown)
+            parent = area.parentItem()
+            if isinstance(parent, QtWidgets.QGraphicsWidget):
+                parent.geometryChanged.connect(self._place_if_shown)
         self._place()
 
     def set_dark(self, dark: bool) -> None:
@@ -219,15 +230,31 @@ class PlotHint(QtCore.QObject):
             self._place()
         return False
 
-    def _place(self) -> None:
+    def _place_if_shown(self, *_: Any) -> None:
+        if not self.label.isHidden():
+            self._place()
+
+    def _room(self) -> QtCore.QRect:
+        """Where the hint goes, in the view's coordinates."""
         rect = self._view.rect()
+        area = self._area
+        if area is None or area.scene() is None or not isinstance(
+                self._view, QtWidgets.QGraphicsView):
+            return rect
+        mapped = self._view.mapFromScene(area.sceneBoundingRect()).boundingRect()
+        inside = mapped.intersected(rect)
+        return inside if inside.width() >= 40 and inside.height() >= 16 else rect
+
+    def _place(self) -> None:
+        rect = self._room()
         text = self.label.fontMetrics().horizontalAdvance(self.label.text()) + 24
         self.label.setFixedWidth(max(min(rect.width() - 12, text), 10))
         height = self.label.heightForWidth(self.label.width())
         height = height if height > 0 else self.label.sizeHint().height()
         self.label.setFixedHeight(height)
-        x = (rect.width() - self.label.width()) // 2
-        y = (rect.height() - height - 10) if self._bottom else (rect.height() - height) // 2
+        x = rect.left() + (rect.width() - self.label.width()) // 2
+        y = rect.top() + ((rect.height() - height - 10) if self._bottom
+                          else (rect.height() - height) // 2)
         self.label.move(max(x, 0), max(y, 0))
 
 
@@ -664,7 +691,10 @@ class DecadeAxis(pg.AxisItem):
         every = [float(v) for v in range(lo, hi + 1)]
         if step == 1:
             return [(1.0, every)]
-        return [(float(step), [v for v in every if v % step == 0]), (1.0, every)]
+        # the unlabelled decades between as a minor level (a value in both levels would
+        # be labelled twice)
+        return [(float(step), [v for v in every if v % step == 0]),
+                (1.0, [v for v in every if v % step != 0])]
 
     def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
         step = getattr(self, "_label_step", 1)
@@ -740,21 +770,30 @@ def _nice_ceil(value: float) -> float:
 
 
 def follow_x(plot: pg.PlotItem, first: float, last: float,
-             linked: Sequence[pg.PlotItem] = ()) -> None:
-    """Show the whole history ``first..last`` with some room ahead. Set explicitly, not by
-    auto-range: with downsampled, view-clipped curves pyqtgraph's auto-range can oscillate
-    between two ranges forever (the displayed data's extent depends on the range and
-    vice versa), and a range that moves every frame re-draws its axis every frame."""
+             linked: Sequence[pg.PlotItem] = (), running: bool = True) -> None:
+    """Show the whole history ``first..last``. While ``running``, with some room ahead,
+    rounded up to a nice length so that the range (and its axis) changes only now and then;
+    otherwise (paused, stopped, stepping) fitted to the data with a 1 % margin on each side.
+    Set explicitly, not by auto-range: with downsampled, view-clipped curves pyqtgraph's
+    auto-range can oscillate between two ranges forever (the displayed data's extent
+    depends on the range and vice versa), and a range that moves every frame re-draws its
+    axis every frame."""
     if not (math.isfinite(first) and math.isfinite(last)):
         return
     span = max(last - first, 1.0)
-    length = _nice_ceil(span * (1.0 + X_HEADROOM))
     (x0, x1), _ = plot.vb.viewRange()
     lo = first - 0.01 * span
-    fits = x0 <= first and last <= x1 and abs(x0 - lo) <= 0.02 * length
-    if fits and x1 - first <= length * (1 + 1e-9):
-        return
-    plot.setXRange(lo, first + length, padding=0)
+    if running:
+        length = _nice_ceil(span * (1.0 + X_HEADROOM))
+        fits = x0 <= first and last <= x1 and abs(x0 - lo) <= 0.02 * length
+        if fits and x1 - first <= length * (1 + 1e-9):
+            return
+        hi = first + length
+    else:
+        hi = first + 1.01 * span
+        if abs(x0 - lo) <= 1e-9 * span and abs(x1 - hi) <= 1e-9 * span:
+            return
+    plot.setXRange(lo, hi, padding=0)
     # apply the new range now (normally deferred to the next paint): the curves then clip
     # and downsample once, before that paint, instead of asking for a second one
     for p in (plot, *linked):

@@ -39,8 +39,27 @@ from nnstudio.gui.plots_common import (
     title_label,
 )
 
-CAPTION = ("Each curve is one layer's average gradient size. Curves far below the output "
-           "layer mean those layers barely learn: vanishing gradients.")
+#: the caption under the plot, by what the gradients show (see _judge)
+CAPTION = ("Each curve is one layer's average gradient size (log scale). A curve far below "
+           "the output layer's means that layer barely learns.")
+CAPTIONS = {
+    "normal": CAPTION,
+    "vanishing": ("Each curve is one layer's average gradient size. Curves far below the "
+                  "output layer's mean those layers barely learn: vanishing gradients."),
+    "exploding": ("Each curve is one layer's average gradient size. The first layers' are far "
+                  "larger than the output layer's: exploding gradients."),
+    "unstable": ("The loss is far above where it started: the steps are too large (learning "
+                 "rate too high?). Gradient sizes say little here."),
+    "diverged": ("Training diverged: the loss or the gradients are no longer finite. Lower "
+                 "the learning rate and press Reset."),
+}
+#: the header readout: within this factor of the output layer's gradient the first layer's
+#: is "about the same"; from HIGHLIGHT_FACTOR on it is highlighted (vanishing / exploding)
+SAME_FACTOR, HIGHLIGHT_FACTOR = 10.0, 100.0
+#: the loss counts as unstable when the latest epoch's training loss is this many times the
+#: first mini-batch loss after a reset (the untrained network's)
+UNSTABLE_LOSS = 2.0
+WARN_COLOR = "#d35400"
 
 
 class GradientPlot(QtWidgets.QWidget):
@@ -76,6 +95,10 @@ class GradientPlot(QtWidgets.QWidget):
         self.curve_plot.vb.enableAutoRange(x=False, y=False)
         self._y_decades: tuple[int, int] | None = None
         self._label_pt = 0.0
+        self._diverged = False
+        self._first_loss = math.nan  # the first mini-batch loss after a reset
+        self._loss: float | None = None  # the latest epoch's training loss
+        self._state = "normal"
 
         self.bar_plot = pg.PlotItem(axisItems={"bottom": DecadeAxis("bottom")})
         style_plot(self.bar_plot, bottom="now (log scale)", grid=False)
@@ -95,7 +118,7 @@ class GradientPlot(QtWidgets.QWidget):
 
         self.caption = caption_label(CAPTION)
         stack(self, header_row(self.title, self.readout, gap=10), self.graphics, self.caption)
-        self.hint = PlotHint(self.graphics)
+        self.hint = PlotHint(self.graphics, area=self.curve_plot.vb)
         self.setMinimumSize(260, 180)
         self._arrange(True)
 
@@ -137,6 +160,9 @@ class GradientPlot(QtWidgets.QWidget):
         self.bars.setOpts(x0=np.zeros(n), y=np.arange(n, dtype=float), width=np.zeros(n),
                           brushes=[pg.mkBrush(c) for c in self._colors])
         self.readout.setText("")
+        self._diverged = False
+        self._first_loss, self._loss = math.nan, None
+        self._set_state("normal")
         self._set_bar_range(-8, 0)
         self._bars_throttle.cancel()
         self.hint.show()
@@ -152,6 +178,8 @@ class GradientPlot(QtWidgets.QWidget):
         if grads.ndim != 2 or grads.shape[0] == 0 or grads.shape[1] != n:
             return
         self._history.extend(steps, grads)
+        self._diverged = self._diverged or bool(getattr(snapshot, "diverged", None))
+        self._note_losses(snapshot)
         with np.errstate(invalid="ignore", over="ignore"):
             self._current = grads.mean(axis=0)
         h = self._history
@@ -159,11 +187,27 @@ class GradientPlot(QtWidgets.QWidget):
         for j, curve in enumerate(self.curves):
             curve.setData(x, shown[:, j])
         self._fit_y(shown)
-        follow_x(self.curve_plot, float(h.x[0]), float(h.x[-1]))
+        running = bool(getattr(snapshot, "running", False))
+        follow_x(self.curve_plot, float(h.x[0]), float(h.x[-1]), running=running)
         self.hint.hide()
         # while training the bars and their numbers follow a few times a second: typesetting
         # the numbers is the most expensive part of a frame, and they cannot be read faster
-        self._bars_throttle(self._update_bars, bool(getattr(snapshot, "running", False)))
+        self._bars_throttle(self._update_bars, running)
+
+    def _note_losses(self, snapshot: Any) -> None:
+        """Where the loss started (the first finite mini-batch loss after a reset: the
+        untrained network's, before any update) and where it is (the latest epoch's training
+        loss), for telling an unstable run from vanishing gradients."""
+        losses = getattr(snapshot, "losses", None)
+        if math.isnan(self._first_loss) and losses is not None and len(losses):
+            values = np.asarray(losses, dtype=np.float64)
+            finite = values[np.isfinite(values)]
+            if finite.size:
+                self._first_loss = float(finite[0])
+        for row in getattr(snapshot, "epochs", None) or ():
+            loss = row.get("train_loss") if isinstance(row, dict) else None
+            if loss is not None:
+                self._loss = float(loss)
 
     # --- for tests ---------------------------------------------------------------------------
     @property
@@ -197,7 +241,7 @@ class GradientPlot(QtWidgets.QWidget):
             logs = np.where(positive, np.log10(np.where(positive, values, 1.0)), np.nan)
         finite = logs[np.isfinite(logs)]
         if len(finite):
-            self._set_bar_range(math.floor(finite.min()), math.ceil(finite.max()))
+            self._set_bar_range(*_decade_span(float(finite.min()), float(finite.max())))
         lo = self._decades[0] - BAR_PAD if self._decades else -8.0 - BAR_PAD
         widths = np.where(np.isfinite(logs), logs - lo, 0.0)
         self.bars.setOpts(x0=np.full(len(values), lo), width=np.maximum(widths, 0.0))
@@ -218,12 +262,13 @@ class GradientPlot(QtWidgets.QWidget):
         return x, shown
 
     def _fit_y(self, shown: np.ndarray) -> None:
-        """Show whole decades from the smallest to the largest gradient in the history."""
+        """Show whole decades from the smallest to the largest gradient in the history, at
+        least MIN_DECADES of them (see _decade_span)."""
         if not np.isfinite(shown).any():
             return
         with np.errstate(divide="ignore", invalid="ignore"):
-            lo = math.floor(math.log10(float(np.nanmin(shown))))
-            hi = math.ceil(math.log10(float(np.nanmax(shown))))
+            lo, hi = _decade_span(math.log10(float(np.nanmin(shown))),
+                                  math.log10(float(np.nanmax(shown))))
         lo = max(lo, hi - MAX_DECADES)  # a saturated run can reach 1e-60: keep it readable
         if hi <= lo:
             hi = lo + 1
@@ -240,32 +285,83 @@ class GradientPlot(QtWidgets.QWidget):
         self._decades = (lo, hi)
         self.bar_plot.setXRange(lo - BAR_PAD, hi + BAR_PAD, padding=0)
 
+    def _judge(self, values: np.ndarray) -> tuple[str, float]:
+        """What the gradients show: "diverged" (the run diverged, or a gradient is not
+        finite), "unstable" (the loss far above where it started), "exploding" or
+        "vanishing" (the first layer's gradient HIGHLIGHT_FACTOR or more times larger or
+        smaller than the output layer's), else "normal"; and that ratio (first / output)."""
+        if self._diverged or not np.isfinite(values).all() or (
+                self._loss is not None and not math.isfinite(self._loss)):
+            return "diverged", math.nan
+        if len(values) < 2:
+            return "normal", math.nan
+        first, last = float(values[0]), float(values[-1])
+        ratio = first / last if last > 0 else math.nan
+        if self._loss is not None and self._loss > UNSTABLE_LOSS * self._first_loss > 0:
+            return "unstable", ratio
+        if ratio >= HIGHLIGHT_FACTOR:
+            return "exploding", ratio
+        if ratio <= 1 / HIGHLIGHT_FACTOR:
+            return "vanishing", ratio
+        return "normal", ratio
+
     def _update_readout(self, values: np.ndarray) -> None:
         """The first layer's gradient against the output layer's, worded to fit the header
-        (the complete sentence as tooltip when a shorter one shows)."""
-        if len(values) < 2:
+        (the complete sentence as tooltip when a shorter one shows): neutral within
+        SAME_FACTOR, highlighted from HIGHLIGHT_FACTOR on; a diverged or unstable run says
+        so instead. The caption under the plot follows."""
+        state, ratio = self._judge(values)
+        self._set_state(state)
+        if state == "diverged":
+            self.readout.set_texts(_warn("Training diverged: gradients not finite"),
+                                   _warn("Diverged: not finite"), _warn("Diverged"))
+            return
+        if len(values) < 2 or not (ratio >= 0):
             self.readout.set_texts("")
             return
-        first, last = float(values[0]), float(values[-1])
-        if not (math.isfinite(first) and math.isfinite(last)) or last <= 0:
-            self.readout.set_texts("")
-            return
-        ratio = first / last
         name = self._names[0]
         short = _short_name(name)
         if ratio == 0:
-            texts = (f"{name} gets no gradient at all", f"{name}: no gradient",
-                     f"{short}: no gradient")
-        elif ratio < 1 / 3 or ratio > 3:
-            factor, word = (_times(1 / ratio), "smaller") if ratio < 1 else \
-                (_times(ratio), "larger")
-            texts = (f"{name}: <b>{factor} {word}</b> than Output",
-                     f"{name}: <b>{factor} {word}</b>",
-                     f"{short}: <b>{factor} {word}</b>",
-                     f"{short}: <b>{factor}</b>")
+            texts = [f"{name} gets no gradient at all", f"{name}: no gradient",
+                     f"{short}: no gradient"]
+            texts = [_warn(t) for t in texts]
+        elif 1 / SAME_FACTOR < ratio < SAME_FACTOR:
+            if 1 / 1.5 <= ratio <= 1.5:
+                texts = [f"{name} ≈ Output", f"{short} ≈ Out"]
+            else:
+                word = "smaller" if ratio < 1 else "larger"
+                factor = _times(1 / ratio if ratio < 1 else ratio)
+                texts = [f"{name} ≈ Output ({factor} {word})", f"{name} ≈ Output ({factor})",
+                         f"{short} ≈ Out ({factor})", f"{short} ≈ Out"]
         else:
-            texts = (f"{name} ≈ Output", f"{short} ≈ Out")
+            word = "smaller" if ratio < 1 else "larger"
+            big = 1 / ratio if ratio < 1 else ratio
+            factor, compact = _times(big), _times_compact(big)
+            quotient = compact.rstrip("×")
+            texts = [f"{name}: {factor} {word} than Output",
+                     f"{name}: {compact} {word} than Output",
+                     f"{short} / Out: {compact} {word}",
+                     f"{short}/Out: {compact} {word}",
+                     f"{short}/Out = 1/{quotient}" if ratio < 1 else f"{short}/Out = {quotient}"]
+            if big >= HIGHLIGHT_FACTOR and state != "unstable":
+                texts = [_warn(t) for t in texts]
+        if state == "unstable":
+            texts = [_warn("Loss unstable") + " · " + t for t in texts] + [_warn("Loss unstable")]
         self.readout.set_texts(*texts)
+
+    def _set_state(self, state: str) -> None:
+        """The caption for what the gradients show (re-laid out only when it changes)."""
+        if state == self._state and self.caption.text() == CAPTIONS[state]:
+            return
+        self._state = state
+        self.caption.setText(CAPTIONS[state])
+        if self._side_by_side is not None:
+            self._arrange(self._wants_side_by_side(self.width(), self.height()))
+
+    @property
+    def state(self) -> str:
+        """What the latest gradients show: normal, vanishing, exploding, unstable, diverged."""
+        return self._state
 
     @property
     def readout_text(self) -> str:
@@ -332,14 +428,15 @@ class GradientPlot(QtWidgets.QWidget):
         if self._side_by_side:
             self.bar_plot.setMinimumHeight(0)
             self.bar_plot.setMaximumHeight(QWIDGETSIZE_MAX)
-            row = BAR_ROW_MAX
+            room = self._graphics_room(self.width(), self.height())
+            row = (room - BAR_AXIS) / n  # the full height: 8 pt labels where rows allow
         else:
             room = self._graphics_room(self.width(), self.height())
             row = min(max((BAR_SHARE * room - BAR_AXIS) / n, BAR_ROW_MIN), BAR_ROW_MAX)
             height = n * row + BAR_AXIS
             self.bar_plot.setMinimumHeight(height)
             self.bar_plot.setMaximumHeight(height)
-        pt = 7.0 if row < 16 else 8.0  # a 12 px row holds a 7 pt label
+        pt = 8.0 if row >= BAR_ROW_MIN else 7.0  # a 12 px row holds an 8 pt label
         if pt != self._label_pt:
             self._label_pt = pt
             font = QtGui.QFont()
@@ -348,8 +445,8 @@ class GradientPlot(QtWidgets.QWidget):
             self.bar_plot.getAxis("right").setStyle(tickFont=font)
 
 
-#: the log axes show at most this many decades below the largest gradient
-MAX_DECADES = 12
+#: the log axes show at most this many decades below the largest gradient, at least MIN_DECADES
+MAX_DECADES, MIN_DECADES = 12, 6
 #: the curves' ranges before any data: 10⁻⁸ … 10⁰ and 0 … 100 steps
 EMPTY_DECADES = (-8, 0)
 EMPTY_STEPS = 100
@@ -371,6 +468,31 @@ def _short_name(name: str) -> str:
     if name.startswith("Hidden "):
         return "H" + name[len("Hidden "):]
     return "Out" if name == "Output" else name
+
+
+def _warn(text: str) -> str:
+    """Header text that deserves attention."""
+    return f"<span style='color:{WARN_COLOR}'><b>{text}</b></span>"
+
+
+def _decade_span(lo: float, hi: float) -> tuple[int, int]:
+    """Whole decades from ``lo`` to ``hi`` (log10 values), at least MIN_DECADES of them,
+    centred on the data: every layer's bars and curves then share one scale, so a 4× spread
+    looks nearly flat and 10⁵ looks like a staircase, whichever network it is."""
+    lo_d, hi_d = math.floor(lo), math.ceil(hi)
+    if hi_d - lo_d < MIN_DECADES:
+        start = round(0.5 * (lo + hi) - 0.5 * MIN_DECADES)
+        lo_d = min(lo_d, start)
+        hi_d = max(hi_d, lo_d + MIN_DECADES)
+    return lo_d, hi_d
+
+
+def _times_compact(factor: float) -> str:
+    """A ratio in few characters: 45×, 340×, 3,400×, 3.4e4×, 1.9e5×, 4.4e8×."""
+    if factor < 1e4:
+        return _times(factor)
+    mantissa, exponent = f"{factor:.1e}".split("e")
+    return f"{mantissa}e{int(exponent)}×"
 
 
 def _times(factor: float) -> str:

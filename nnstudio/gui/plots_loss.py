@@ -40,7 +40,8 @@ _EPOCH, _TRAIN, _TEST, _TRAIN_ACC, _TEST_ACC = range(5)
 _SYMBOL_LIMIT = 60  # epochs drawn with dots while there are few of them
 AXIS_WIDTH = 46
 EMPTY_STEPS = 100  # the step axis of an empty plot
-ACC_MARGIN = 22  # the accuracy subplot's range reaches this far (in %) below 0 and above 100
+ACC_MARGIN = 22  # the accuracy subplot's range reaches this far (in % of 0-100) past its ends
+ACC_FLOORS = (90.0, 80.0, 50.0, 0.0)  # where the accuracy strip may start
 
 
 class LossPlot(QtWidgets.QWidget):
@@ -80,17 +81,14 @@ class LossPlot(QtWidgets.QWidget):
         self.acc_plot.setXLink(self.loss_plot)
         for plot in (self.loss_plot, self.acc_plot):
             plot.vb.enableAutoRange(x=False)
-        # 0, 50 and 100 % all labelled in the short subplot: the range reaches past them by
-        # more than half a label's height, so none is dropped for crossing the axis' ends
-        self.acc_plot.setYRange(-ACC_MARGIN, 100 + ACC_MARGIN, padding=0)
-        self.acc_plot.vb.setLimits(yMin=-ACC_MARGIN, yMax=100 + ACC_MARGIN)
         self.acc_plot.vb.enableAutoRange(y=False)
         self.acc_plot.setMouseEnabled(y=False)
-        self.acc_plot.getAxis("left").setTicks([[(0, "0"), (50, "50"), (100, "100")],
-                                                [(25, ""), (75, "")]])
         self.acc_plot.getAxis("left").setStyle(hideOverlappingLabels=False)
-        self.graphics.ci.layout.setRowStretchFactor(1, 5)
+        # the accuracy strip tall enough that 93 % and 100 % look different
+        self.graphics.ci.layout.setRowStretchFactor(1, 3)
         self.graphics.ci.layout.setRowStretchFactor(2, 2)
+        self._acc_floor: float | None = None
+        self._set_acc_floor(0.0)
 
         # thin, noisy and translucent: antialiasing it would cost more than all other curves
         self.batch_curve = make_curve(self.loss_plot, pg.mkPen(color(BATCH_COLOR, 130), width=1),
@@ -101,7 +99,7 @@ class LossPlot(QtWidgets.QWidget):
         self.test_acc_curve = make_curve(self.acc_plot, pg.mkPen(TEST_COLOR, width=2))
 
         stack(self, header_row(self.title, self.status, self.log_box), self.graphics)
-        self.hint = PlotHint(self.graphics)
+        self.hint = PlotHint(self.graphics, area=self.loss_plot.vb)
         self._drawn_epochs: tuple | None = None  # what the epoch curves show now
         self.setMinimumSize(220, 150)
         self._set_symbols(True)
@@ -128,6 +126,7 @@ class LossPlot(QtWidgets.QWidget):
         self.legend.addItem(self.batch_curve, "mini-batch")
         self._set_symbols(True)
         self._drawn_epochs = None
+        self._set_acc_floor(0.0)
         self._status_throttle.cancel()
         self._refresh()
         # an empty plot: whole steps (not 0.2 ... 0.8) and a loss axis from 0 to 1
@@ -151,7 +150,8 @@ class LossPlot(QtWidgets.QWidget):
             self._epochs.extend(table[:, 0], table[:, 1:])
         if self._batch.n or self._epochs.n:
             self.hint.hide()
-        self._refresh(live=bool(getattr(snapshot, "running", False)))
+        running = bool(getattr(snapshot, "running", False))
+        self._refresh(live=running, running=running)
 
     # --- internals -----------------------------------------------------------------------
     def _epoch_x(self) -> np.ndarray:
@@ -187,7 +187,7 @@ class LossPlot(QtWidgets.QWidget):
     def _loss_values(self, values: np.ndarray) -> np.ndarray:
         return positive_or_nan(values) if self.log_box.isChecked() else values
 
-    def _refresh(self, live: bool = False) -> None:
+    def _refresh(self, live: bool = False, running: bool = False) -> None:
         b, e = self._batch, self._epochs
         ex = self._epoch_x()
         self.batch_curve.setData(b.x, self._loss_values(b.column(0)))
@@ -204,17 +204,50 @@ class LossPlot(QtWidgets.QWidget):
                 self.train_acc_curve.setData(ex, 100.0 * e.column(_TRAIN_ACC))
                 if self._has_test:
                     self.test_acc_curve.setData(ex, 100.0 * e.column(_TEST_ACC))
+                self._fit_acc()
         xs = [v for v in (b.x[:1], b.x[-1:], ex[:1], ex[-1:]) if len(v) and np.isfinite(v[0])]
         if xs:
             ends = np.concatenate(xs)
             follow_x(self.loss_plot, float(ends.min()), float(ends.max()),
-                     linked=[self.acc_plot])
+                     linked=[self.acc_plot], running=running)
         follow_y(self.loss_plot, [b.column(0), e.column(_TRAIN), e.column(_TEST)],
                  log=self.log_box.isChecked())
         if self._symbols and e.n > _SYMBOL_LIMIT:
             self._set_symbols(False)
         # while training the numbers are re-typeset a few times a second, not every frame
         self._status_throttle(self._update_status, live)
+
+    def _fit_acc(self) -> None:
+        """The accuracy strip from the highest of 0, 50, 80 and 90 % that is at most every
+        accuracy shown (to 100 %): high accuracies get the strip's whole height."""
+        e = self._epochs
+        cols = [e.column(_TRAIN_ACC)] + ([e.column(_TEST_ACC)] if self._has_test else [])
+        values = np.concatenate(cols) * 100.0
+        values = values[np.isfinite(values)]
+        low = float(values.min()) if values.size else 0.0
+        self._set_acc_floor(next(f for f in ACC_FLOORS if f <= low + 1e-9) if low > 0 else 0.0)
+
+    def _set_acc_floor(self, floor: float) -> None:
+        """Show accuracies from ``floor`` to 100 %, the ends and the middle labelled: the
+        range reaches past them by more than half a label's height, so none is dropped for
+        crossing the axis' ends."""
+        if floor == self._acc_floor:
+            return
+        self._acc_floor = floor
+        span = 100.0 - floor
+        margin = ACC_MARGIN * span / 100.0
+        mid = floor + span / 2
+        self.acc_plot.vb.setLimits(yMin=None, yMax=None)
+        self.acc_plot.setYRange(floor - margin, 100 + margin, padding=0)
+        self.acc_plot.vb.setLimits(yMin=floor - margin, yMax=100 + margin)
+        self.acc_plot.getAxis("left").setTicks(
+            [[(v, f"{v:g}") for v in (floor, mid, 100.0)],
+             [(floor + span / 4, ""), (floor + 3 * span / 4, "")]])
+
+    @property
+    def acc_range(self) -> tuple[float, float]:
+        """The accuracies (in %) the strip shows from bottom to top, margins left out."""
+        return float(self._acc_floor or 0.0), 100.0
 
     def _update_status(self) -> None:
         """The latest epoch's numbers, coloured like their curves, in the header."""
@@ -229,17 +262,20 @@ class LossPlot(QtWidgets.QWidget):
             use_test = self._has_test and math.isfinite(row[_TEST_ACC])
             acc = row[_TEST_ACC] if use_test else row[_TRAIN_ACC]
 
-        def line(named: bool, accuracy: str | None) -> str:
+        which = "test" if self._has_test and math.isfinite(row[_TEST_ACC]) else "train"
+
+        def line(named: bool, accuracy: bool) -> str:
             parts = [train.format("train " if named else "")]
             if self._has_test:
                 parts.append(test.format("test " if named else ""))
-            if accuracy is not None and math.isfinite(acc):
-                parts.append(accuracy.format(100 * acc))
+            if accuracy and math.isfinite(acc):
+                parts.append(f"{which} acc. {100 * acc:.1f}%")
             return " · ".join(parts)
 
-        # the complete line first; narrower, the numbers keep their curves' colours
-        self.status.set_texts(line(True, "acc. {:.1f}%"), line(True, "{:.1f}%"),
-                              line(False, "{:.1f}%"), line(False, None))
+        # the complete line first; narrower, the losses lose their names (their colours
+        # still say which is which), then the accuracy goes (the strip below shows it)
+        self.status.set_texts(line(True, True), line(False, True), line(True, False),
+                              line(False, False))
 
     @property
     def status_text(self) -> str:

@@ -38,6 +38,8 @@ PLANE, CURVE, CONFUSION, MESSAGE = "plane", "curve", "confusion", "message"
 MAX_CELL_TEXTS = 20  # beyond 20 classes the matrix is drawn without a number in each cell
 _HEAT_STRENGTH = 0.62  # how far the background goes from white towards a class colour
 _POINT_SIZE = 7
+LEGEND_ROW = 24  # px per line of the legend
+LEGEND_SPACING = 4  # the legend's horizontal spacing (see add_legend)
 
 
 def _rgb(c: Any) -> np.ndarray:
@@ -98,7 +100,7 @@ class OutputView(QtWidgets.QWidget):
                                      "network's confidence.")
         self.discrete_box.toggled.connect(self._on_discrete_toggled)
         self.graphics = graphics_view()
-        self.legend = add_legend(self.graphics, columns=6, hor_spacing=4)
+        self.legend = add_legend(self.graphics, columns=6, hor_spacing=LEGEND_SPACING)
         self.plot: pg.PlotItem = self.graphics.addPlot(row=1, col=0)
         style_plot(self.plot, grid=False)
 
@@ -124,6 +126,7 @@ class OutputView(QtWidgets.QWidget):
         self._pads = (0.0, 0.0)  # added to the plot's margins so its view has that shape
         self._plot_margins = self.plot.layout.getContentsMargins()
         self.plot.vb.sigResized.connect(self._fit_square)
+        self._legend_rows = 0
         self.setMinimumSize(240, 220)
 
     # --- contract ------------------------------------------------------------------------
@@ -358,6 +361,8 @@ class OutputView(QtWidgets.QWidget):
                                  pen=opts.get("pen") if "brush" not in opts else None)
         self._legend_samples.append(sample)
         self.legend.addItem(sample, name)
+        self._legend_rows = 0  # laid out again for the new entry
+        self._fit_legend()
 
     def _value_scale(self) -> float:
         """Half-width of the regression colour scale: the training targets' largest size."""
@@ -389,6 +394,33 @@ class OutputView(QtWidgets.QWidget):
             tol = 0.005 * max(xmax - xmin, ymax - ymin)
             if max(abs(x0 - xmin), abs(x1 - xmax), abs(y0 - ymin), abs(y1 - ymax)) > tol:
                 self.plot.vb.setRange(xRange=(xmin, xmax), yRange=(ymin, ymax), padding=0)
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 (Qt API)
+        super().resizeEvent(event)
+        self._fit_legend()
+
+    def _fit_legend(self) -> None:
+        """The legend on one line when it fits the view's width, else on two (a narrow
+        view, e.g. beside an open lesson, would cut it off after a few entries)."""
+        items = self.legend.items
+        if not items:
+            return
+        widths = [sample.boundingRect().width() + label.boundingRect().width()
+                  + 2 * LEGEND_SPACING for sample, label in items]
+        room = self.graphics.width() - 24
+        rows = 1 if sum(widths) <= room or len(items) < 2 else 2
+        if rows == self._legend_rows:
+            return
+        self._legend_rows = rows
+        self.legend.setColumnCount(math.ceil(len(items) / rows))
+        self.legend.setMaximumHeight(LEGEND_ROW * rows)
+        self.legend.updateSize()
+        refit_layout(self.graphics)
+
+    @property
+    def legend_rows(self) -> int:
+        """On how many lines the legend stands."""
+        return self._legend_rows
 
     def _on_user_view(self, *_: Any) -> None:
         self._user_view = True

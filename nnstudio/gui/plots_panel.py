@@ -88,6 +88,29 @@ class PlotsPanel(QtWidgets.QWidget):
     def layout_mode(self) -> str | None:
         return self._mode
 
+    def show_plot(self, name: str) -> bool:
+        """Bring one plot ("loss", "gradients", "activations", "output") into view: in the
+        tab layout its tab is selected; in the other layouts every plot already shows and
+        nothing changes. Returns whether the plot is now shown by this panel (False for the
+        output view while the main window holds it elsewhere)."""
+        widgets = dict(zip(EXPORT_NAMES, self.plots))
+        if name not in widgets:
+            raise NNStudioError(f"unknown plot {name!r} (known: {', '.join(EXPORT_NAMES)})")
+        plot = widgets[name]
+        if plot not in self._panes:
+            return False
+        if isinstance(self._container, QtWidgets.QTabWidget):
+            self._container.setCurrentWidget(plot)
+        return True
+
+    @property
+    def current_tab(self) -> str | None:
+        """The name of the plot whose tab is selected (None outside the tab layout)."""
+        if not isinstance(self._container, QtWidgets.QTabWidget):
+            return None
+        current = self._container.currentWidget()
+        return next((n for n, p in zip(EXPORT_NAMES, self.plots) if p is current), None)
+
     def export_image(self, name: str, path: str | Path, scale: float = 2.0) -> Path:
         """Save one plot ("loss", "gradients", "activations", "output") as PNG or SVG,
         chosen by the file extension; written atomically."""

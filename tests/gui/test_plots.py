@@ -22,7 +22,7 @@ from nnstudio.engine.training import TrainConfig
 from nnstudio.gui import qtfix
 from nnstudio.gui.plots_activations import ActivationPlot
 from nnstudio.gui.plots_common import BoundedHistory, format_sci, power_of_ten
-from nnstudio.gui.plots_gradients import CAPTION, GradientPlot
+from nnstudio.gui.plots_gradients import CAPTIONS, GradientPlot
 from nnstudio.gui.plots_loss import LossPlot
 from nnstudio.gui.plots_output import CONFUSION, CURVE, MESSAGE, PLANE, OutputView
 from nnstudio.gui.plots_panel import PlotsPanel
@@ -225,7 +225,7 @@ def test_gradient_plot_curves_per_layer_and_bars(qtbot):
     assert "smaller" in plot.readout.text()
     widths = plot.bars.opts["width"]
     assert widths[0] < widths[-1]
-    assert plot.caption.text() == CAPTION
+    assert plot.state == "vanishing" and plot.caption.text() == CAPTIONS["vanishing"]
     colors = [c.opts["pen"].color().name() for c in plot.curves]
     assert len(set(colors)) == 9
 

@@ -135,9 +135,15 @@ def test_empty_plots_say_how_to_start(qtbot, cls):
     plot.show()
     plot.reset(run.context)
     assert plot.hint.isVisible() and plot.hint.label.text() == HINT_TEXT
-    # centred over the drawing area
     label, view = plot.hint.label, plot.graphics
-    assert abs(label.geometry().center().x() - view.width() / 2) <= 2
+    if cls is ActivationPlot:  # centred over the drawing area
+        assert abs(label.geometry().center().x() - view.width() / 2) <= 2
+    else:  # centred inside the (first) plot's axes, so it covers no tick or axis title
+        vb = plot.loss_plot.vb if cls is LossPlot else plot.curve_plot.vb
+        area = view.mapFromScene(vb.sceneBoundingRect()).boundingRect()
+        assert area.contains(label.geometry())
+        assert abs(label.geometry().center().x() - area.center().x()) <= 2
+        assert abs(label.geometry().center().y() - area.center().y()) <= 2
     plot.append(run.snapshot(10))
     assert not plot.hint.isVisible()
     plot.reset(run.context)
@@ -214,15 +220,23 @@ def test_accuracy_axis_labels_0_50_and_100(qtbot):
     plot.reset(run.context)
     plot.append(run.snapshot(20))
     qtbot.wait(20)
-    assert plot.acc_plot.getAxis("left").height() < 90  # the short subplot
-    assert sorted(_axis_texts(plot.acc_plot.getAxis("left")), key=float) == ["0", "50", "100"]
+    assert plot.acc_plot.getAxis("left").height() < 140  # the short subplot
+    # from a round floor at or below every accuracy shown, to 100 %: ends and middle labelled
+    low, high = plot.acc_range
+    accuracies = np.concatenate([plot.train_acc_curve.getData()[1],  # in %
+                                 plot.test_acc_curve.getData()[1]])
+    assert high == 100 and low <= np.nanmin(accuracies) and low in (0, 50, 80, 90)
+    labels = sorted(_axis_texts(plot.acc_plot.getAxis("left")), key=float)
+    assert labels == [f"{low:g}", f"{(low + 100) / 2:g}", "100"]
 
 
 @pytest.mark.parametrize("width, height, decades", [
-    (700, 349, ["10⁻³", "10⁻²"]),  # wide: bars beside the curves
-    (354, 349, ["10⁻³", "10⁻²"]),  # the window's size: bars below, as wide as the curves
-    (354, 200, ["10⁻³", "10⁻²"]),  # too short for rows below: beside, labelled H1 … Out
-    (262, 200, ["10⁻²"]),  # a narrow bar plot beside the curves still gets one
+    # the bars span at least six decades (10⁻⁵ … 10⁰ around data in 10⁻³ … 10⁻²), labelled
+    # every decade, every 2nd, 3rd ... as the room allows, a label never dropped twice over
+    (700, 349, ["10⁻³", "10⁰"]),  # wide: bars beside the curves
+    (354, 349, ["10⁻⁴", "10⁻²", "10⁰"]),  # the window's size: bars below the curves
+    (354, 200, ["10⁻⁴", "10⁰"]),  # too short for rows below: beside, labelled H1 … Out
+    (262, 200, ["10⁰"]),  # a narrow bar plot beside the curves still gets one
 ])
 def test_gradient_bars_label_their_decades(qtbot, width, height, decades):
     plot = GradientPlot()
