@@ -296,7 +296,7 @@ class ActivationPlot(QtWidgets.QWidget):
             self._first_step = min(self._first_step, float(steps[0]))
         logged = np.asarray(getattr(snapshot, "act_steps", ()), dtype=np.float64).reshape(-1)
         if len(logged):
-            pct = np.asarray(getattr(snapshot, "act_percentiles"), dtype=np.float64)
+            pct = np.asarray(getattr(snapshot, "act_percentiles", ()), dtype=np.float64)
             if pct.shape != (len(logged), n, _N_PCT):
                 return
             added = self._add(logged, pct.reshape(len(logged), -1))

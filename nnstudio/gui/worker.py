@@ -464,6 +464,8 @@ class TrainingWorker(QObject):
         if limit is not None and next_step_at < now - PACE_SLACK:
             next_step_at = now - PACE_SLACK  # fell behind (a long frame): no long burst
         next_act_at, next_act_step = self._next_act_at, self._next_act_step
+        # a speed limit of one frame a step or slower: every step is shown
+        every_step = limit is not None and limit * self._snapshot_interval <= 1.0
         wait = 0.0
         try:
             # the per-step bookkeeping of _record and whether a snapshot is due, inlined
@@ -476,7 +478,7 @@ class TrainingWorker(QObject):
                         wait = next_step_at - now
                         return
                     next_step_at += period
-                due = now >= self._next_snapshot_at and (
+                due = (every_step or now >= self._next_snapshot_at) and (
                     self._pending_since is None or now - self._pending_since >= ACK_TIMEOUT)
                 measure = due or now >= next_act_at or trainer.step_count >= next_act_step
                 report = trainer.step(collect_activations=measure)
