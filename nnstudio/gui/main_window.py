@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.gui import qtfix
+from nnstudio.gui import settings as user_settings
 
 qtfix.install()
 
@@ -141,6 +142,7 @@ class MainWindow(WindowActions, QMainWindow):
     # --- construction -------------------------------------------------------------------------
     def _build_widgets(self) -> None:
         self.training_bar = TrainingBar(self)
+        self.training_bar.set_speed_limit(user_settings.speed_limit())  # a GUI preference
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.training_bar)
 
         self.banner = MessageBanner()
@@ -208,6 +210,7 @@ class MainWindow(WindowActions, QMainWindow):
         tb.batch_size_changed.connect(self._on_batch_size)
         tb.regularization_changed.connect(self._on_regularization)
         tb.stop_after_changed.connect(self._on_stop_after)
+        tb.speed_limit_changed.connect(self.set_speed_limit)
         self.data_panel.changed.connect(self._schedule_rebuild)
         self.designer_panel.changed.connect(self._schedule_rebuild)
         self.network_view.weight_edit_requested.connect(self.edit_weight)
@@ -289,9 +292,10 @@ class MainWindow(WindowActions, QMainWindow):
         self.plots.reset(session.context)
         self.network_view.set_network(self.spec, self._latest_weights)
         self.network_view.update_input_images(input_images(session))
+        n, p = self.spec.n_neurons, self.spec.n_params
         self._status_arch.setText(
-            f"{'-'.join(str(s) for s in self.spec.sizes)}  ·  {self.spec.n_neurons:,} neurons"
-            f"  ·  {self.spec.n_params:,} parameters")
+            f"{'-'.join(str(s) for s in self.spec.sizes)}  ·  {n:,} neuron{'s' if n != 1 else ''}"
+            f"  ·  {p:,} parameter{'s' if p != 1 else ''}")
         self._show_status(None)
         self.training_bar.set_epoch(0)
         self.startup_error = None
@@ -309,9 +313,18 @@ class MainWindow(WindowActions, QMainWindow):
             worker.diverged.connect(self._on_diverged)
             worker.limit_reached.connect(self._on_limit_reached)
             worker.error.connect(self._on_worker_error)
+            worker.set_speed_limit(self.training_bar.speed_limit())
             self._thread.start()
         else:
             self._thread.worker.replace(session, self._generation)
+
+    def set_speed_limit(self, limit: float | None) -> None:
+        """Train at most ``limit`` steps a second (None: full speed); remembered in the
+        user's settings (not in the experiment)."""
+        self.training_bar.set_speed_limit(limit)
+        user_settings.set_speed_limit(self.training_bar.speed_limit())
+        if self.worker is not None:
+            self.worker.set_speed_limit(self.training_bar.speed_limit())
 
     def _schedule_rebuild(self) -> None:
         self._rebuild_timer.start()

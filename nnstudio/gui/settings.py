@@ -1,5 +1,6 @@
 """What nnstudio remembers between sessions (QSettings): recent files, the last folder per
-kind of file, and the theme. Window geometry and dock layout are saved by the main window.
+kind of file, the theme and the training speed limit (a GUI preference, not part of the
+experiment). Window geometry and dock layout are saved by the main window.
 
 Every function opens :func:`nnstudio.gui.app.settings`, so tests (``NNSTUDIO_SETTINGS_SCOPE``
 = ``test``) never touch the user's real settings.
@@ -19,6 +20,7 @@ THEME_KEY = "view/theme"
 THEMES = ("system", "light", "dark")
 THEME_TITLES = {"system": "Follow the system", "light": "Light", "dark": "Dark"}
 DEFAULT_THEME = "system"
+SPEED_KEY = "training/speed_limit"  # steps a second; 0 (or missing): full speed
 #: kinds of files whose folder is remembered separately (the CSV import dialog reads "csv_dir")
 FOLDER_KINDS = ("experiment", "model", "plot", "history", "csv")
 _FOLDER_KEYS = {"csv": "csv_dir"}
@@ -121,6 +123,29 @@ def set_theme(name: str) -> None:
     store.sync()
 
 
+# --- training speed ---------------------------------------------------------------------------
+
+def speed_limit() -> float | None:
+    """The training speed limit last chosen (steps a second), or None for full speed (also
+    for a missing or unreadable stored value)."""
+    value = settings().value(SPEED_KEY, 0)
+    try:
+        limit = float(value)
+    except (TypeError, ValueError):
+        return None
+    return limit if limit > 0 and limit != float("inf") else None
+
+
+def set_speed_limit(limit: float | None) -> None:
+    """Remember the training speed limit (None: full speed)."""
+    if limit is not None and not (float(limit) > 0 and float(limit) != float("inf")):
+        raise ValueError(f"a speed limit must be a positive number of steps a second, "
+                         f"not {limit!r}")
+    store = settings()
+    store.setValue(SPEED_KEY, 0.0 if limit is None else float(limit))
+    store.sync()
+
+
 __all__ = ["FOLDER_KINDS", "MAX_RECENT", "THEMES", "THEME_TITLES", "add_recent_file",
            "clear_recent_files", "last_folder", "recent_files", "remember_folder",
-           "remove_recent_file", "set_theme", "theme"]
+           "remove_recent_file", "set_speed_limit", "set_theme", "speed_limit", "theme"]

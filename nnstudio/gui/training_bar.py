@@ -299,7 +299,8 @@ class TrainingBar(QToolBar):
         for text, w in (("Learning rate", self.lr_combo), ("Batch", self.batch_combo),
                         ("L1", self.l1_combo), ("L2", self.l2_combo)):
             self.addWidget(_pair(_label(text, w), w))
-        self.addSeparator()
+        # (no separator before it: at 1280 px the bar has no pixel to spare once the epoch
+        # count has five digits)
         self.addWidget(_pair(self.stop_check, self.stop_spin))
 
     def _action(self, text: str, tip: str, shortcut: QKeySequence,
