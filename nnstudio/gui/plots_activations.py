@@ -321,7 +321,8 @@ class ActivationPlot(QtWidgets.QWidget):
         for i, row in enumerate(self.rows):
             row.update(x, y[:, i * _N_PCT:(i + 1) * _N_PCT])
         follow_x(self.rows[0].plot, float(x[0]), float(x[-1]),
-                 linked=[row.plot for row in self.rows[1:]])
+                 linked=[row.plot for row in self.rows[1:]],
+                 running=bool(getattr(snapshot, "running", False)))
 
     def _show_fractions(self, act: Any, running: bool) -> None:
         """The latest saturated / dead fractions beside the rows."""
