@@ -97,6 +97,10 @@ def _path_item(pen: Any = None, brush: Any = None) -> QtWidgets.QGraphicsPathIte
     return item
 
 
+#: room above and below a row's value range (a share of the range): half a tick label
+_PADDING = 0.16
+
+
 class _LayerRow:
     """The items of one layer: a label, a small plot, three curves and two bands."""
 
@@ -146,7 +150,7 @@ class _LayerRow:
         self.fixed_range = fixed is not None
         if fixed is not None:
             lo, hi = fixed
-            self.plot.setYRange(lo, hi, padding=0.06)
+            self.plot.setYRange(lo, hi, padding=_PADDING)
             self._set_range_labels(lo, hi)
         self.text = ""
         self.set_fraction(math.nan, math.nan)
@@ -174,14 +178,14 @@ class _LayerRow:
         if old is not None and abs(old[0] - lo) < 0.05 * span and abs(old[1] - hi) < 0.05 * span:
             return
         self._auto_range = (lo, hi)
-        self.plot.setYRange(lo, hi, padding=0.08)
+        self.plot.setYRange(lo, hi, padding=_PADDING)
         self._set_range_labels(lo, hi)
 
     def _set_range_labels(self, lo: float, hi: float) -> None:
-        """The row's value range as two labels just inside its top and bottom edges (tick
-        labels exactly at the edges would collide with the neighbouring rows)."""
-        inset = 0.22 * (hi - lo)
-        self.y_axis.setTicks([[(lo + inset, _short(lo)), (hi - inset, _short(hi))]])
+        """The row's value range as two labels level with its dotted edge lines (the view's
+        padding leaves room for half a label beyond each line, so neighbouring rows' labels
+        do not collide)."""
+        self.y_axis.setTicks([[(lo, _short(lo)), (hi, _short(hi))]])
         self._edge_values = (lo, hi)
         self._place_edges()
 

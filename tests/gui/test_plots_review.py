@@ -317,3 +317,25 @@ def test_show_plot_selects_the_tab(qtbot):
     QtCore.QCoreApplication.processEvents()
     assert panel.show_plot("activations") and panel.current_tab is None
     assert all(p.isVisible() for p in panel.plots[:3])
+
+
+def test_activation_range_labels_sit_on_their_edge_lines(qtbot):
+    """A tanh row's "-1" and "1" are level with its dotted lines at -1 and 1 (they were drawn
+    a fifth of the range inside, where they read as other values)."""
+    from types import SimpleNamespace
+
+    from nnstudio.gui.plots_activations import ActivationPlot
+
+    plot = ActivationPlot()
+    qtbot.addWidget(plot)
+    plot.resize(290, 350)
+    plot.show()
+    plot.reset(SimpleNamespace(layer_names=["Hidden 1", "Output"],
+                               activations=["tanh", "sigmoid"]))
+    qtbot.wait(50)
+    for row, (lo, hi) in zip(plot.rows, [(-1.0, 1.0), (0.0, 1.0)]):
+        ticks = row.y_axis._tickLevels[0]
+        assert [value for value, _ in ticks] == [lo, hi]
+        assert [text for _, text in ticks] == [f"{lo:g}", f"{hi:g}"]
+        _, (y0, y1) = row.plot.vb.viewRange()
+        assert y0 < lo and hi < y1  # room for the labels inside the row
