@@ -79,6 +79,20 @@ FEEDBACK_STYLES = {
 }
 
 
+LINE_HINT = "Drag the line to move it, drag the round handle to turn it, or use the sliders."
+BARS_HINT = (
+    "Move the sliders or type the numbers: each bar shows S for one row, "
+    "and a bar above the black line S = 0 means output 1."
+)
+
+
+def rows_giving_target(right: int, total: int) -> str:
+    """'1 of 4 rows gives its target' / '3 of 4 rows give their target'."""
+    if right == 1:
+        return f"1 of {total} rows gives its target"
+    return f"{right} of {total} rows give their target"
+
+
 def teacher_folder() -> Path:
     """Where a teacher can add exercise files without touching the installed program."""
     base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.GenericDataLocation)
@@ -383,7 +397,7 @@ class ExerciseWindow(QMainWindow):
             self._set_feedback(f"After this step {score}.", "neutral")
         else:
             self._set_feedback(
-                f"{score[0].upper()}{score[1:]}.{note} "
+                f"{score}.{note} "
                 "Press <b>Check</b> when you think you are done.",
                 "neutral",
             )

@@ -128,10 +128,13 @@ def test_handle_signals_update_the_weights(window):
 
 def test_check_hints_and_progress_survive_a_restart(window, qtbot, settings):
     window.select_exercise("or_by_hand")
+    waits = []
     for _ in range(2):
         result = window.check()
         assert not result.solved
         assert "Hint:" not in window.feedback.text()
+        waits.append(window.feedback.text().split("A hint appears after ")[1])
+    assert waits == ["2 more tries.</i>", "1 more try.</i>"]
     assert "row 2, x = (0, 1)" in window.feedback.text()
     window.check()
     assert "Hint:" in window.feedback.text()
@@ -270,10 +273,28 @@ def test_criterion_rule_shows_the_gradient_step(window):
 def test_three_inputs_show_bars_instead_of_a_line(window):
     window.select_exercise("majority_by_hand")
     assert window.plot_stack.currentWidget() is window.sum_bars
+    hint = window.statusBar().currentMessage()
+    assert "Drag the line" not in hint and "bar" in hint  # no line to drag with 3 inputs
     assert len(window.controls.weight_rows) == 3
     window.set_parameters((1.0, 1.0, 1.0), -1.5)
     assert window.check().solved
     assert window.table.columnCount() == 3 + 5
+
+
+def test_status_hint_follows_the_exercise(window):
+    assert "round handle" in window.statusBar().currentMessage()
+    window.select_exercise("majority_by_hand")
+    assert "round handle" not in window.statusBar().currentMessage()
+    window.select_exercise("and_by_hand")
+    assert "round handle" in window.statusBar().currentMessage()
+
+
+def test_row_count_agrees_in_number(window):
+    window.select_exercise("and_by_hand")
+    window.set_parameters((0.0, 0.0), -1.0)  # output 0 everywhere: 3 of AND's rows are right
+    assert window.feedback.text().startswith("3 of 4 rows give their target.")
+    window.set_parameters((1.0, 1.0), 0.5)  # every S > 0: only (1, 1) is right
+    assert window.feedback.text().startswith("1 of 4 rows gives its target.")
 
 
 def test_bad_exercise_files_are_reported_not_fatal(qtbot, tmp_path, settings):
