@@ -76,13 +76,14 @@ SHORT_TITLES = {
     "gauss_mix": "Bumps", "gate_and": "AND", "gate_or": "OR", "gate_nand": "NAND",
     "gate_nor": "NOR", "gate_xor": "XOR", "iris": "Iris", "digits": "Digits",
 }
-#: tile rows: (caption, tile keys); "csv" and "painted" are not built-in names
+#: tile rows: each a list of (caption, tile keys) sections side by side;
+#: "csv" and "painted" are not built-in names
 TILE_ROWS = [
-    ("Classification (2-D)", ["xor", "circles", "gaussians", "spiral", "moons", "linear"]),
-    ("Regression · real data · your file", ["sine", "plane", "gauss_mix", "iris", "digits",
-                                            "csv"]),
-    ("Logic gates (4 points)", ["gate_and", "gate_or", "gate_nand", "gate_nor", "gate_xor",
-                                "painted"]),
+    [("Classification (2-D)", ["xor", "circles", "gaussians", "spiral", "moons", "linear"])],
+    [("Regression", ["sine", "plane", "gauss_mix"]),
+     ("Real data · CSV", ["iris", "digits", "csv"])],
+    [("Logic gates (4 points)", ["gate_and", "gate_or", "gate_nand", "gate_nor", "gate_xor",
+                                 "painted"])],
 ]
 TILE_COLUMNS = 6
 
@@ -316,19 +317,25 @@ class DataPanel(QWidget):
         self.tiles: dict[str, QToolButton] = {}
         self.tile_group = QButtonGroup(self)
         self.tile_group.setExclusive(True)
-        for caption, keys in TILE_ROWS:
-            layout.addWidget(_caption(caption))
+        self.tile_captions: dict[str, QLabel] = {}
+        for sections in TILE_ROWS:
             row = QGridLayout()
             row.setHorizontalSpacing(2)
             row.setVerticalSpacing(0)
             row.setContentsMargins(0, 0, 0, 0)
-            for c, key in enumerate(keys):
-                button = _tile(self._tile_text(key), dataset_thumbnail(key), THUMB,
-                               self._tile_tip(key))
-                self.tiles[key] = button
-                self.tile_group.addButton(button)
-                row.addWidget(button, 0, c, Qt.AlignmentFlag.AlignLeft)
-                button.clicked.connect(lambda _=False, k=key: self._tile_clicked(k))
+            c = 0
+            for caption, keys in sections:
+                label = _caption(caption)
+                self.tile_captions[caption] = label
+                row.addWidget(label, 0, c, 1, len(keys))
+                for key in keys:
+                    button = _tile(self._tile_text(key), dataset_thumbnail(key), THUMB,
+                                   self._tile_tip(key))
+                    self.tiles[key] = button
+                    self.tile_group.addButton(button)
+                    row.addWidget(button, 1, c, Qt.AlignmentFlag.AlignLeft)
+                    button.clicked.connect(lambda _=False, k=key: self._tile_clicked(k))
+                    c += 1
             for c in range(TILE_COLUMNS):
                 row.setColumnStretch(c, 1)
             layout.addLayout(row)
@@ -679,11 +686,16 @@ class DataPanel(QWidget):
     @staticmethod
     def _tile_tip(key: str) -> str:
         if key == "csv":
-            return "Import CSV…: your own data from a CSV file (choose the target column)."
+            return ("Import CSV…: your own data from a CSV file (choose the target column).\n"
+                    "On the command line: nnstudio train --dataset FILE.csv --target COLUMN")
         if key == "painted":
             return "Points painted by hand on the output plot."
         info = BUILTIN_DATASETS[key]
-        return f"{info.title}: {info.description}"
+        short = SHORT_TITLES.get(key, info.title)
+        name = info.title if short == info.title else f"{short} — {info.title}"
+        return (f"{name}: {info.description}\n"
+                f"Called \"{key}\" in experiment files and in "
+                f"nnstudio train --dataset {key}")
 
     def _info(self) -> DatasetInfo | None:
         return BUILTIN_DATASETS.get(self._config.name) if self._config.source == "builtin" \

@@ -86,3 +86,32 @@ def test_data_sets_without_noise_or_2d_features_say_so(qtbot, window):
     panel.select_dataset("moons")
     assert panel.noise.isEnabled() and panel.noise_value.text().endswith("%")
     assert panel.features_box.isVisibleTo(panel)
+
+
+def test_tile_sections_are_captioned_truthfully_and_tiles_name_their_key(qtbot, window):
+    from nnstudio.engine.datasets import BUILTIN_DATASETS
+    from nnstudio.gui.data_panel import TILE_ROWS
+
+    win = window()
+    panel = win.data_panel
+    for sections in TILE_ROWS:
+        for caption, keys in sections:
+            tasks = {BUILTIN_DATASETS[k].task for k in keys if k in BUILTIN_DATASETS}
+            if caption.startswith("Regression"):
+                assert tasks == {"regression"}
+            if caption.startswith("Classification") or caption.startswith("Logic"):
+                assert "regression" not in tasks
+    # every built-in tile names the key that experiment files and the CLI use
+    for key in BUILTIN_DATASETS:
+        tip = panel.tiles[key].toolTip()
+        assert f'"{key}" in experiment files' in tip and f"--dataset {key}" in tip
+    assert panel.tiles["gaussians"].toolTip().startswith("Clouds — Two Gaussians:")
+    assert panel.tiles["gauss_mix"].toolTip().startswith("Bumps — Mixture of Gaussians:")
+    assert "--dataset FILE.csv" in panel.tiles["csv"].toolTip()
+
+    # a caption is no wider than its tiles, so captions never widen the panel
+    for sections in TILE_ROWS:
+        for caption, keys in sections:
+            tiles = [panel.tiles[k] for k in keys]
+            span = sum(t.width() for t in tiles) + 2 * (len(tiles) - 1)
+            assert panel.tile_captions[caption].sizeHint().width() <= span, caption
