@@ -35,6 +35,7 @@ from PySide6.QtGui import (
     QBrush,
     QColor,
     QFont,
+    QFontMetricsF,
     QImage,
     QKeyEvent,
     QMouseEvent,
@@ -89,6 +90,11 @@ CAPTION_GAP = 5.0  # between a caption and what it labels (caption units)
 MAX_FIT_SCALE = 1.4  # fitting never magnifies more than this
 FIT_PAD = 6  # pixels between the fitted network and the view's edges
 HEADER_GAP = 4  # pixels at least between the headers of neighbouring columns
+#: input labels: at most this many characters, shortened to INPUT_SHORT only when the full
+#: labels would make the fitted network noticeably smaller (by more than INPUT_SHRINK)
+INPUT_LONG = 24
+INPUT_SHORT = 11
+INPUT_SHRINK = 0.95
 #: short activation names for narrow columns
 SHORT_ACTIVATION = {"sigmoid": "sigm", "softmax": "smax", "leaky_relu": "lrelu",
                     "linear": "lin", "maxout": "max"}
@@ -519,6 +525,10 @@ class Caption(QGraphicsItem):
             self._sizes.append(sizes)
         self._choice: list[int] = [0] * len(self.texts)
 
+    def can_shorten(self) -> bool:
+        """True if a line has a shorter variant than its first."""
+        return any(len(v) > 1 for v in self._variants)
+
     def boundingRect(self) -> QRectF:  # noqa: D102 - Qt override (children draw the text)
         return QRectF()
 
@@ -716,6 +726,8 @@ class NetworkView(QGraphicsView):
         self._headers: list[Caption] = []
         self._input_captions: list[Caption] = []
         self._ellipsis_captions: list[Caption] = []
+        #: None: input labels in full; 0: shortened (see :meth:`fit`)
+        self._input_max_px: float | None = None
         self._node_bounds = QRectF()
         self._column_pitch = COLUMN
         #: the last pictures shown (re-applied when the view's shape needs a new layout)
@@ -814,8 +826,12 @@ class NetworkView(QGraphicsView):
         for unit, p in positions[0].items():
             node = self._add_node(-1, unit, p)
             node.setBrush(QColor("#eef1f5"))
-            label = Caption([([self._elide(self._input_labels[unit], 11)], label_font,
-                              style.TEXT)], QPointF(p.x() - NODE / 2 - 1, p.y()), "left")
+            name = self._input_labels[unit]
+            variants = list(dict.fromkeys([self._elide(name, INPUT_LONG),
+                                           self._elide(name, INPUT_SHORT)]))
+            label = Caption([(variants, label_font, style.TEXT)],
+                            QPointF(p.x() - NODE / 2 - 1, p.y()), "left",
+                            name if len(variants) > 1 or len(name) > INPUT_LONG else "")
             scene.addItem(label)
             self._input_captions.append(label)
         # layers: nodes, links (drawn by one cached layer) and biases
@@ -887,11 +903,19 @@ class NetworkView(QGraphicsView):
             return COLUMN
         size = self.viewport().size() if size is None else size
         if size.width() > 80 and size.height() > 80:
-            aspect = (size.width() - 40) / (size.height() - 34)  # minus labels and headers
+            # minus the input labels and the headers
+            aspect = (size.width() - self._label_room()) / (size.height() - 34)
         else:
             aspect = 700 / 450  # not laid out yet
         height = (tallest - 1) * ROW + NODE + BIAS
         return min(2.0 * COLUMN, max(MIN_COLUMN, (height * aspect - NODE) / (columns - 1)))
+
+    def _label_room(self) -> float:
+        """Pixels the input labels take left of the network (at least 40)."""
+        metrics = QFontMetricsF(self.font())
+        widest = max((metrics.horizontalAdvance(self._elide(name, INPUT_LONG))
+                      for name in getattr(self, "_input_labels", [])), default=0.0)
+        return max(40.0, widest + NODE / 2 + CAPTION_GAP + 8)
 
     def _add_node(self, layer: int, unit: int, p: QPointF) -> NodeItem:
         rect = QRectF(p.x() - NODE / 2, p.y() - NODE / 2, NODE, NODE)
@@ -1298,7 +1322,7 @@ class NetworkView(QGraphicsView):
         for caption, at in zip(self._headers, self._header_anchors(scale)):
             rect = rect.united(caption.scene_rect(scale, pitch, at))
         for caption in self._input_captions:
-            rect = rect.united(caption.scene_rect(scale))
+            rect = rect.united(caption.scene_rect(scale, self._input_max_px))
         for caption in self._ellipsis_captions:
             rect = rect.united(caption.scene_rect(scale, pitch))
         return rect
@@ -1311,7 +1335,7 @@ class NetworkView(QGraphicsView):
         for caption in self._headers + self._ellipsis_captions:
             caption.apply(scale, pitch)
         for caption in self._input_captions:
-            caption.apply(scale)
+            caption.apply(scale, self._input_max_px)
         pad = FIT_PAD / scale
         self.scene().setSceneRect(self._content_rect(scale).adjusted(-pad, -pad, pad, pad))
 
@@ -1343,7 +1367,16 @@ class NetworkView(QGraphicsView):
             if not rect.isEmpty():
                 self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
             return
+        # full input labels unless shortening them lets the network grow noticeably
+        self._input_max_px = None
         scale = self._fit_scale()
+        if any(c.can_shorten() for c in self._input_captions):
+            self._input_max_px = 0.0  # every label takes its shortest variant
+            short_scale = self._fit_scale()
+            if scale >= INPUT_SHRINK * short_scale:
+                self._input_max_px = None
+            else:
+                scale = short_scale
         self._apply_captions(scale)
         self.setTransform(QTransform.fromScale(scale, scale))
         self.centerOn(self.sceneRect().center())

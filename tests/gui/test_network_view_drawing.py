@@ -193,3 +193,37 @@ def test_a_new_view_shape_gets_a_new_layout_keeping_weights_and_pictures(qtbot):
     view.resize(900, 300)
     qtbot.wait(300)
     assert view._column_pitch == pitch
+
+
+def spec_iris() -> NetworkSpec:
+    return NetworkSpec(4, [LayerSpec(12, "tanh")] * 3 + [LayerSpec(3, "softmax")],
+                       loss="cross_entropy", task="multiclass",
+                       feature_names=["sepal_length", "sepal_width", "petal_length",
+                                      "petal_width"])
+
+
+def test_long_input_names_are_shown_in_full_when_there_is_room(qtbot):
+    # about the network view's size in a 1280x800 main window
+    view = make_view(qtbot, 550, 270)
+    view.set_network(spec_iris(), Network(spec_iris()).get_weights())
+    labels = [c.texts[0].text() for c in view._input_captions]
+    assert labels == ["sepal_length", "sepal_width", "petal_length", "petal_width"]
+    viewport = view.viewport().rect()
+    assert all(viewport.contains(screen_rect(view, c.texts[0])) for c in view._input_captions)
+
+
+def test_input_names_are_shortened_only_when_the_network_would_shrink(qtbot):
+    names = ["sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)"]
+    spec = NetworkSpec(4, [LayerSpec(12, "tanh")] * 3 + [LayerSpec(3, "softmax")],
+                       loss="cross_entropy", task="multiclass", feature_names=names)
+    # short and wide: the height limits the network, long labels cost nothing
+    wide = make_view(qtbot, 700, 200)
+    wide.set_network(spec, Network(spec).get_weights())
+    assert [c.texts[0].text() for c in wide._input_captions] == names
+    # narrow and tall: the width limits it, short labels let it grow
+    narrow = make_view(qtbot, 260, 700)
+    narrow.set_network(spec, Network(spec).get_weights())
+    assert narrow._input_captions[0].texts[0].text() == "sepal leng…"
+    assert narrow._input_captions[0].texts[0].toolTip() == "sepal length (cm)"
+    assert all(narrow.viewport().rect().contains(screen_rect(narrow, c.texts[0]))
+               for c in narrow._input_captions)
