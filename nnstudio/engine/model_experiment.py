@@ -48,23 +48,23 @@ def fit_experiment_to_model(exp: Experiment, model: Any,
             raise DataError(
                 f"{label}: the model reads the columns {', '.join(names)}, but the "
                 f"data set '{dataset.name}' has no column {', '.join(missing)} (its columns: "
-                f"{', '.join(dataset.feature_names[:12])})"
+                f"{', '.join(dataset.feature_names[:12])})."
             )
         exp.data.features = list(spec.features) if spec.features is not None else list(names)
     else:
         if dataset.n_features != spec.inputs:
             raise DataError(f"{label}: the model has {spec.inputs} inputs but the "
-                            f"data set '{dataset.name}' has {dataset.n_features} columns")
+                            f"data set '{dataset.name}' has {dataset.n_features} columns.")
         exp.data.features = None
     if spec.task != dataset.task or not same_labels(spec.classes, dataset.classes):
         raise DataError(f"{label}: the model was trained for "
                         f"{task_text(spec.task, spec.classes)}, but the data set "
-                        f"'{dataset.name}' is {task_text(dataset.task, dataset.classes)}")
+                        f"'{dataset.name}' is {task_text(dataset.task, dataset.classes)}.")
     if spec.task == "regression":
         n_targets = 1 if dataset.y.ndim == 1 else dataset.y.shape[1]
         if n_targets != spec.n_outputs:
             raise DataError(f"{label}: the model has {spec.n_outputs} outputs but "
-                            f"the data set '{dataset.name}' has {n_targets} target columns")
+                            f"the data set '{dataset.name}' has {n_targets} target columns.")
     exp.data.standardize = model.standardizer is not None
     prepared = prepare_data(exp, base_dir, standardizer=model.standardizer, dataset=dataset)
     exp.hidden = [LayerSpec(layer.units, layer.activation, layer.alpha, layer.pieces)

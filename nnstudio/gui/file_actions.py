@@ -471,12 +471,17 @@ class FileActions:
             exp = self.current_experiment()
             prepared = fit_experiment_to_model(exp, model, self._base_dir(), label=path.name)
         except (NNStudioError, OSError) as exc:
-            hint = ("" if not isinstance(exc, NNStudioError) or "data set" not in str(exc) else
-                    " Choose the data the model was trained on in the Data panel, then open "
-                    "the model again.")
-            self._error("Cannot open the model", f"{exc}{hint}")
+            text = str(exc).rstrip()
+            if isinstance(exc, NNStudioError) and "data set" in text:
+                if not text.endswith((".", "!", "?")):
+                    text += "."
+                text += (" Choose the data the model was trained on in the Data panel, then "
+                         "open the model again.")
+            self._error("Cannot open the model", text)
             return False
         _tidy_output(exp, prepared)
+        # the note above the network describes the loaded model, not the one it replaces
+        exp.description = model_note(path.name, model.spec)
         if not self.maybe_save("opening a model"):
             return False
         ok = self.open_experiment(exp, self.experiment_path, standardizer=model.standardizer,
@@ -574,6 +579,21 @@ class FileActions:
         return dialog
 
 
+def model_note(file_name: str, spec: Any) -> str:
+    """What the window shows about a network opened from a model file."""
+    hidden = spec.layers[:-1]
+    if hidden:
+        acts = list(dict.fromkeys(layer.activation for layer in hidden))
+        count = "one hidden layer" if len(hidden) == 1 else f"{len(hidden)} hidden layers"
+        layers = f"{count} ({', '.join(acts)})"
+    else:
+        layers = "no hidden layer"
+    return (f"The network from {file_name}: {'-'.join(str(n) for n in spec.sizes)}, "
+            f"{layers}, {spec.layers[-1].activation} output. It starts from the file's "
+            "weights on this data set: press Play to train it on (Reset goes back to the "
+            "file's weights).")
+
+
 def _tidy_output(exp: Any, prepared: Any) -> None:
     """A model's output layer and loss that are the task's defaults are shown as such (the
     designer then does not mark them as chosen by hand)."""
@@ -585,4 +605,4 @@ def _tidy_output(exp: Any, prepared: Any) -> None:
         exp.loss = None
 
 
-__all__ = ["FileActions", "HistoryRecorder"]
+__all__ = ["FileActions", "HistoryRecorder", "model_note"]

@@ -239,8 +239,15 @@ def test_open_model_loads_architecture_weights_and_scaling(qtbot, window, tmp_pa
     exp.hidden = [LayerSpec(6, "relu")]
     win = window(exp)
     assert win.spec.sizes == [2, 6, 1]
+    assert "A small test network." in win.lesson.label.text()
     assert win.open_model_file(model_path)
     assert win.spec.sizes == model.spec.sizes == [2, 4, 3, 1]
+    # the note above the network now describes the opened model, not the replaced one
+    note = win.lesson.label.text()
+    assert win.lesson.isVisibleTo(win)
+    assert "A small test network." not in note
+    assert "trained.npz: 2-4-3-1, 2 hidden layers (tanh), sigmoid output" in note
+    assert win.experiment.description.startswith("The network from trained.npz")
     assert [(h.units, h.activation) for h in win.designer_panel.hidden_layers()] == \
         [(4, "tanh"), (3, "tanh")]
     assert not win.designer_panel.override.isChecked()  # sigmoid + BCE: the task's default
@@ -276,6 +283,7 @@ def test_open_model_that_does_not_fit_the_data_says_why(qtbot, window, tmp_path,
     assert not win.open_model_file(model_path)
     text = win.banner.text.text()
     assert "circles.npz" in text and "iris" in text and "Data panel" in text
+    assert "petal_width). Choose the data" in text  # two sentences, each with its full stop
     assert win.spec.sizes == sizes
     bad = tmp_path / "bad.npz"
     bad.write_bytes(b"not a zip file")
