@@ -40,9 +40,11 @@ METRICS = ("train_loss", "test_loss", "train_accuracy", "test_accuracy", "gap", 
 OPS = (">=", ">", "<=", "<")
 CHECK_TYPES = ("metric", "gradient_ratio", "overfitting", "all", "manual")
 LAYER_NAMES = ("first", "last", "last_hidden")
+#: plots a lesson may bring to the front when it opens (``focus``)
+FOCUS_PLOTS = ("loss", "gradients", "activations", "output")
 
 _TOP_KEYS = ("format", "version", "id", "order", "language", "title", "summary", "experiment",
-             "locked", "sections", "task", "next")
+             "locked", "sections", "task", "next", "focus")
 _TRANSLATION_KEYS = ("format", "version", "id", "language", "title", "summary", "sections",
                      "task")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
@@ -82,6 +84,7 @@ class Lesson:
     order: int = 0
     summary: str = ""
     next: str | None = None
+    focus: str | None = None  # the plot shown in front when the lesson opens (FOCUS_PLOTS)
     path: Path | None = None
     translations: dict[str, Lesson] = field(default_factory=dict, repr=False)
 
@@ -319,11 +322,13 @@ class _Reader(KeyReader):
             order=self.integer(d.get("order", 0), "order", 0),
             summary=self.text(d.get("summary", ""), "summary", allow_empty=True).strip(),
             next=nxt, path=path,
+            focus=(self.choice(d["focus"], "focus", FOCUS_PLOTS, "plot")
+                   if d.get("focus") is not None else None),
         )
 
     def translation(self, d: Any, base: Lesson, file_id: str) -> Lesson:
         if isinstance(d, dict):
-            for key in ("experiment", "locked", "order", "next"):
+            for key in ("experiment", "locked", "order", "next", "focus"):
                 if key in d:
                     raise self.fail(key, "a translation holds only texts (title, summary, "
                                     f"sections, task); '{key}' comes from "

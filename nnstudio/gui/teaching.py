@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, Qt, Slot
+from PySide6.QtCore import QObject, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMenu, QSplitter, QToolBar, QVBoxLayout, QWidget
 
@@ -536,6 +536,18 @@ class Teaching(QObject):
         self.win.mark_saved()  # as with a preset: nothing to save until the student edits it
         self.win.lesson.hide()  # the lesson dock explains it
         self.locks.apply()
+        self._focus_lesson_plot()
+        # the lesson dock takes room when it opens and the plots may then turn into tabs:
+        # bring the lesson's plot forward again once the window has laid itself out
+        QTimer.singleShot(0, self._focus_lesson_plot)
+
+    def _focus_lesson_plot(self) -> None:
+        """Bring the plot the open lesson talks about (its ``focus``) to the front."""
+        lesson = self.lesson_panel.current_lesson()
+        focus = getattr(lesson, "focus", None)
+        plots = getattr(self.win, "plots", None)
+        if focus and hasattr(plots, "show_plot"):
+            plots.show_plot(focus)
 
     def _on_lesson_changed(self, lesson_id: str) -> None:
         self.close_lesson_action.setEnabled(bool(lesson_id))

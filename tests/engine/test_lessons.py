@@ -94,11 +94,37 @@ def test_the_korean_translations_load(lessons) -> None:
         # the checks, experiment and locks come from the main file
         assert [s.check for s in ko.steps] == [s.check for s in lesson.steps]
         assert ko.experiment == lesson.experiment and ko.locked == lesson.locked
+        assert ko.focus == lesson.focus
     ko = find_lesson("activation_functions", lessons).in_language("ko")
     text = " ".join(s.text for s in ko.sections)
     for word in ("활성화 함수", "시그모이드", "ReLU", "Maxout", "기울기"):
         assert word in text
     assert "기울기 소실" in find_lesson("vanishing_gradients", lessons).in_language("ko").title
+
+
+def test_lesson_texts_are_in_their_own_language_only(lessons) -> None:
+    def hangul(text: str) -> bool:
+        return any("\uac00" <= ch <= "\ud7a3" for ch in text)
+
+    for lesson in lessons:
+        assert lesson.language == "en"
+        texts = [lesson.title, lesson.summary, lesson.task_text,
+                 *(s.heading + s.text for s in lesson.sections), *(s.text for s in lesson.steps)]
+        assert not any(hangul(t) for t in texts), lesson.id
+
+
+def test_lessons_that_talk_about_a_plot_bring_it_forward(lessons) -> None:
+    focus = {lesson.id: lesson.focus for lesson in lessons}
+    assert focus["vanishing_gradients"] == "gradients"
+    assert focus["activation_functions"] == "gradients"
+    assert focus["overfitting"] == focus["learning_rate"] == focus["optimizers"] == "loss"
+    assert focus["backprop_by_hand"] is None
+    # the Korean text of lesson 5 names the same plot
+    ko = find_lesson("vanishing_gradients", lessons).in_language("ko")
+    assert ko.focus == "gradients"
+    for lesson in lessons:
+        if lesson.focus == "gradients":
+            assert "Gradients" in " ".join(s.text for s in lesson.sections), lesson.id
 
 
 def test_activation_lesson_covers_seed_001s_list(lessons) -> None:
@@ -154,6 +180,9 @@ def test_a_good_minimal_file_loads(tmp_path) -> None:
     assert lesson.steps[0].check == {"type": "metric", "metric": "test_accuracy", "op": ">=",
                                      "value": 0.9}
     assert lesson.languages == ["en"] and lesson.preset == "default.json"
+    assert lesson.focus is None  # optional
+    assert load_lesson(write(tmp_path, "demo.json", with_(focus="gradients"))).focus == \
+        "gradients"
 
 
 @pytest.mark.parametrize("data,message", [
@@ -191,6 +220,8 @@ def test_a_good_minimal_file_loads(tmp_path) -> None:
     (with_(experiment="../evil.json"), "demo.json: experiment: expected a preset file name"),
     (with_(experiment={"hidden": [{"units": 4, "activation": "relux"}]}),
      "demo.json: experiment: hidden\\[0\\].activation: unknown activation 'relux'"),
+    (with_(focus="weights"), "demo.json: focus: unknown plot 'weights' \\(known: loss, "
+                             "gradients, activations, output\\)"),
     (with_(format="something.else"), "demo.json: format: expected 'nnstudio.lesson'"),
     (with_(version=9), "demo.json: version: .* version 9"),
     ("{ not json", "demo.json: not valid JSON: line 1"),
@@ -255,6 +286,10 @@ def test_translation_rules(tmp_path) -> None:
         load_lesson(tmp_path / "demo.json")
     write(tmp_path, "demo.ko.json", dict(ko, locked=["dataset"]))
     with pytest.raises(LessonError, match="demo.ko.json: locked: a translation holds only "
+                                          "texts"):
+        load_lesson(tmp_path / "demo.json")
+    write(tmp_path, "demo.ko.json", dict(ko, focus="loss"))
+    with pytest.raises(LessonError, match="demo.ko.json: focus: a translation holds only "
                                           "texts"):
         load_lesson(tmp_path / "demo.json")
     write(tmp_path, "demo.ko.json", dict(ko, language="ja"))

@@ -543,3 +543,27 @@ def test_opening_and_closing_a_lesson_leaves_nothing_unsaved(qtbot, window):
     win.teaching.close_lesson_action.trigger()
     qtbot.wait(300)
     assert not win.isWindowModified()
+
+
+def test_a_lesson_brings_the_plot_it_talks_about_to_the_front(qtbot, window):
+    win = window()
+    win.plots.set_layout_mode("tabs")  # as when the lesson dock leaves little room
+    assert win.plots.current_tab == "loss"
+    win.teaching.open_lesson("vanishing_gradients")  # "look at the Gradients plot"
+    qtbot.waitUntil(lambda: win.teaching.lesson_panel.current_lesson() is not None,
+                    timeout=3000)
+    qtbot.waitUntil(lambda: win.plots.current_tab == "gradients", timeout=3000)
+    win.teaching.open_lesson("overfitting")  # "watch the loss plot"
+    qtbot.waitUntil(lambda: win.plots.current_tab == "loss", timeout=3000)
+    # a lesson without a focus leaves the plots as they are
+    win.plots.show_plot("activations")
+    win.teaching.open_lesson("backprop_by_hand")
+    qtbot.wait(100)
+    assert win.plots.current_tab == "activations"
+
+
+def test_the_lesson_dock_turning_plots_into_tabs_keeps_the_lessons_plot(qtbot, window):
+    win = window()
+    win.teaching.open_lesson("vanishing_gradients")
+    qtbot.waitUntil(lambda: win.plots.layout_mode == "tabs", timeout=3000)
+    qtbot.waitUntil(lambda: win.plots.current_tab == "gradients", timeout=3000)
