@@ -90,10 +90,11 @@ def _apply_network_options(exp: Any, args: argparse.Namespace) -> None:
                              f"{len(hidden)} hidden layers (give one, or one per layer)")
         from nnstudio.engine.activations import ACTIVATIONS
 
+        hidden_ok = [a for a in ACTIVATIONS if a != "softmax"]  # softmax: output only
         for act in acts:
             if act not in ACTIVATIONS:
-                raise UsageError(f"--activation: unknown activation {act!r} (known: "
-                                 f"{', '.join(ACTIVATIONS)})")
+                raise UsageError(f"--activation: unknown activation {act!r} (known for "
+                                 f"hidden layers: {', '.join(hidden_ok)})")
             if act == "softmax":
                 raise UsageError("--activation: softmax is only allowed on the output layer "
                                  "(--output-activation softmax)")
@@ -268,12 +269,15 @@ def cmd_train(args: argparse.Namespace) -> int:
             progress.close()
     elapsed = time.perf_counter() - start
 
-    if args.history:
+    written = None  # said after the summary, with the other files
+    if args.history:  # written even if training diverged: it shows how
         write_text(args.history, history_csv(trainer.history, spec.task != "regression",
                                              len(prepared.X_test) > 0, network.n_layers),
                    "history file")
-        say(args, f"history written to {args.history}")
+        written = f"history written to {args.history}"
     if trainer.diverged:
+        if written:
+            say(args, written)
         raise NNStudioError(trainer.diverged)
     metrics = trainer.evaluate()
     steps = trainer.step_count
@@ -284,6 +288,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     if spec.task != "regression":
         say(args, f"accuracy train {_percent(metrics['train_accuracy'])}   "
                   f"test {_percent(metrics['test_accuracy'])}")
+    if written:
+        say(args, written)
     if args.export:
         from nnstudio.engine.modelfile import save_model
 

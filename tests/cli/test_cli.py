@@ -60,6 +60,10 @@ def test_train_builtin_prints_a_summary(tmp_path, capsys):
 
 def test_train_default_experiment_learns(tmp_path, capsys):
     assert run("train", "--epochs", "250", "--history", tmp_path / "h.csv") == 0
+    out = capsys.readouterr().out.splitlines()
+    # the training summary first, then what was written
+    assert out[-1] == f"history written to {tmp_path / 'h.csv'}"
+    assert out[-2].startswith("accuracy train ") and out[-3].startswith("loss     train ")
     header, rows = read_csv(tmp_path / "h.csv")
     assert len(rows) == 250
     assert float(rows[-1][header.index("test_accuracy")]) >= 0.9
@@ -153,10 +157,12 @@ def test_init_with_data_that_does_not_fit(tmp_path, capsys):
     assert run("train", "--dataset", "iris", "--init", model) == 1
     err = capsys.readouterr().err
     assert err.startswith("nnstudio: error: --init") and "no column x1, x2" in err
+    assert "petal_width)." in err  # a whole sentence, ending with its full stop
     assert run("train", "--dataset", "sine", "--init", model) == 1
     assert "no column x1, x2" in capsys.readouterr().err
     assert run("train", "--dataset", "plane", "--init", model) == 1
-    assert "trained for a binary task" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "trained for a binary task" in err and err.rstrip().endswith(".")
 
 
 def test_saved_experiment_reproduces_the_run(tmp_path):
@@ -324,6 +330,13 @@ def test_usage_errors_exit_2_with_one_line(capsys, args, message):
     assert message in err
 
 
+def test_unknown_hidden_activation_lists_only_hidden_layer_activations(capsys):
+    assert main(["train", "--activation", "relux"]) == 2
+    err = capsys.readouterr().err
+    known = err.split("known for hidden layers: ")[1].rstrip(")\n").split(", ")
+    assert "relu" in known and "maxout" in known and "softmax" not in known
+
+
 def test_builtin_options_on_csv_data_are_usage_errors(labelled_csv, capsys):
     assert run("train", "--dataset", labelled_csv, "--samples", "10") == 2
     assert "--samples applies to built-in data sets only" in capsys.readouterr().err
@@ -363,11 +376,12 @@ def test_diverging_run_exits_1_with_learning_rate_advice(tmp_path, capsys):
     history = tmp_path / "h.csv"
     assert run("train", "--dataset", "plane", "--lr", "10", "--epochs", "100",
                "--history", history, "--export", tmp_path / "m.npz") == 1
-    err = capsys.readouterr().err
+    out, err = capsys.readouterr()
     assert err.startswith("nnstudio: error: Training stopped: the loss became")
     assert "learning rate (10) is probably too high" in err and err.count("\n") == 1
     assert not (tmp_path / "m.npz").exists()
     assert history.is_file()  # what happened up to the divergence is kept
+    assert out.splitlines()[-1] == f"history written to {history}"
 
 
 def test_bad_model_file_exits_1(tmp_path, capsys):
