@@ -364,13 +364,13 @@ class ActivationPlot(QtWidgets.QWidget):
         return changed
 
     def _drawn_history(self) -> tuple[np.ndarray, np.ndarray]:
-        """The history averaged down to about two points per pixel of the rows' width, and
+        """The history averaged down to about one point per pixel of the rows' width, and
         reaching back to the first step of training: statistics arrive with snapshots, so
         the first ones describe a moment after training began; until then the network was
         closest to that first state, which is drawn from the start."""
         h = self._history
         width = self.rows[0].plot.vb.width() if self.rows else 0.0
-        x, y = bin_means(h.x, h.y, max(int(2 * width), 200))
+        x, y = bin_means(h.x, h.y, max(int(width), 150))
         if math.isfinite(self._first_step) and self._first_step < x[0]:
             x = np.concatenate([[self._first_step], x])
             y = np.vstack([y[:1], y])
