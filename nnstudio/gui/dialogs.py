@@ -31,19 +31,23 @@ SAVE, DISCARD, CANCEL = "save", "discard", "cancel"
 
 # --- unsaved changes ----------------------------------------------------------------------------
 
-def ask_unsaved_changes(parent: QWidget, name: str, before: str = "closing") -> str:
-    """Ask whether to save the changes to ``name`` before ``before`` ("closing", "opening
-    another experiment", ...): returns "save", "discard" or "cancel"."""
+def ask_save_discard_cancel(parent: QWidget, title: str, question: str, consequence: str,
+                            save_text: str | None = None) -> str:
+    """A modal "save before ...?" question (``question`` is shown bold, ``consequence``
+    below it) with Save (labelled ``save_text`` if given), Don't save and Cancel: returns
+    "save", "discard" or "cancel"; Escape cancels."""
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Warning)
-    box.setWindowTitle("Unsaved changes")
-    box.setText(f"<b>Save the changes to “{html.escape(name)}” before {html.escape(before)}?</b>")
-    box.setInformativeText("The changed data, network design and training settings are lost "
-                           "if you don't save them.")
+    box.setWindowTitle(title)
+    box.setText(f"<b>{question}</b>")
+    box.setInformativeText(consequence)
     box.setStandardButtons(QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
                            | QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(QMessageBox.StandardButton.Save)
     box.setEscapeButton(QMessageBox.StandardButton.Cancel)
+    save = box.button(QMessageBox.StandardButton.Save)
+    if save is not None and save_text:
+        save.setText(save_text)
     discard = box.button(QMessageBox.StandardButton.Discard)
     if discard is not None:
         discard.setText("Don't save")
@@ -53,6 +57,16 @@ def ask_unsaved_changes(parent: QWidget, name: str, before: str = "closing") -> 
     if answer == QMessageBox.StandardButton.Discard:
         return DISCARD
     return CANCEL
+
+
+def ask_unsaved_changes(parent: QWidget, name: str, before: str = "closing") -> str:
+    """Ask whether to save the changes to ``name`` before ``before`` ("closing", "opening
+    another experiment", ...): returns "save", "discard" or "cancel"."""
+    return ask_save_discard_cancel(
+        parent, "Unsaved changes",
+        f"Save the changes to “{html.escape(name)}” before {html.escape(before)}?",
+        "The changed data, network design and training settings are lost if you don't save "
+        "them.")
 
 
 # --- keyboard shortcuts ---------------------------------------------------------------------------

@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
-    QMessageBox,
     QProgressBar,
     QPushButton,
     QWidget,
@@ -31,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from nnstudio.engine.errors import NNStudioError
 from nnstudio.engine.runs import RunRecord, RunStore, record_training
-from nnstudio.gui import qtfix
+from nnstudio.gui import dialogs, qtfix
 from nnstudio.gui.snapshot import Snapshot
 
 qtfix.install()
@@ -144,35 +143,17 @@ class RunRecorder:
 
 # --- kept runs that are not saved -----------------------------------------------------------
 
-SAVE, DISCARD, CANCEL = "save", "discard", "cancel"
+SAVE, DISCARD, CANCEL = dialogs.SAVE, dialogs.DISCARD, dialogs.CANCEL
 
 
 def ask_save_runs(parent: QWidget, count: int, before: str = "closing") -> str:
     """Ask whether to save ``count`` unsaved kept runs before ``before`` ("closing"):
     returns "save", "discard" or "cancel"."""
     runs = "1 kept run is" if count == 1 else f"{count} kept runs are"
-    box = QMessageBox(parent)
-    box.setIcon(QMessageBox.Icon.Warning)
-    box.setWindowTitle("Unsaved runs")
-    box.setText(f"<b>{runs} not saved. Save the runs before {before}?</b>")
-    box.setInformativeText("The runs in Compare runs (their loss, accuracy and gradient "
-                           "curves and experiments) are lost if you don't save them.")
-    box.setStandardButtons(QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
-                           | QMessageBox.StandardButton.Cancel)
-    box.setDefaultButton(QMessageBox.StandardButton.Save)
-    box.setEscapeButton(QMessageBox.StandardButton.Cancel)
-    save = box.button(QMessageBox.StandardButton.Save)
-    if save is not None:
-        save.setText("Save runs…")
-    discard = box.button(QMessageBox.StandardButton.Discard)
-    if discard is not None:
-        discard.setText("Don't save")
-    answer = box.exec()
-    if answer == QMessageBox.StandardButton.Save:
-        return SAVE
-    if answer == QMessageBox.StandardButton.Discard:
-        return DISCARD
-    return CANCEL
+    return dialogs.ask_save_discard_cancel(
+        parent, "Unsaved runs", f"{runs} not saved. Save the runs before {before}?",
+        "The runs in Compare runs (their loss, accuracy and gradient curves and experiments) "
+        "are lost if you don't save them.", save_text="Save runs…")
 
 
 def ask_runs_path(parent: QWidget, folder: str | Path) -> str:
