@@ -9,15 +9,7 @@ import json
 import numpy as np
 
 from nnstudio.gui import teaching_runs
-
-
-def train_epochs(qtbot, win, epochs: int) -> None:
-    win.training_bar.stop_check.setChecked(True)
-    win.training_bar.stop_spin.setValue(epochs)
-    win.play()
-    qtbot.waitUntil(lambda: win._last_snapshot is not None and win._last_snapshot.epoch >= epochs
-                    and not win.running, timeout=15000)
-    assert win.wait_for_idle(5.0)
+from tests.gui.test_teaching_wiring import train_epochs
 
 
 def live_weights(win):
