@@ -331,6 +331,7 @@ class MainWindow(WindowActions, QMainWindow):
 
     def rebuild_from_panels(self) -> bool:
         """Apply the data and designer panels' settings: a new network, training paused."""
+        self.statusBar().clearMessage()  # (it may describe the network this one replaces)
         exp = copy.deepcopy(self.experiment)
         exp.data = self.data_panel.data_config()
         if not self.designer_panel.apply_to(exp):
@@ -572,6 +573,9 @@ class MainWindow(WindowActions, QMainWindow):
         self.training_bar.set_running(running)
         if running:
             self.banner.dismiss()
+            # a note such as "Loaded model.npz — press Play" is done with: the status bar's
+            # epoch, speed and loss readouts take its place
+            self.statusBar().clearMessage()
 
     @Slot(str)
     def _on_diverged(self, message: str) -> None:

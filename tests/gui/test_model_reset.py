@@ -103,3 +103,19 @@ def test_reset_re_initializes_a_designed_network(qtbot, window, tmp_path, circle
     train_steps(qtbot, win, 3)
     win.reset_training()
     assert_same(weights_now(qtbot, win), fresh)
+
+
+def test_the_loaded_note_gives_way_to_the_training_readouts(qtbot, window, tmp_path, circles):
+    model_path, _ = trained_model(tmp_path, circles)
+    win = window()
+    assert win.open_model_file(model_path)
+    assert "Loaded trained.npz" in win.statusBar().currentMessage()
+    win.play()  # the epoch, speed and loss readouts show again
+    qtbot.waitUntil(lambda: win.running, timeout=5000)
+    assert win.statusBar().currentMessage() == ""
+    win.pause()
+    wait_paused(qtbot, win)
+    assert win.open_model_file(model_path)
+    win.data_panel.changed.emit()  # a data or designer edit rebuilds the network
+    win.rebuild_from_panels()
+    assert win.statusBar().currentMessage() == ""
