@@ -328,20 +328,21 @@ class GradientPlot(QtWidgets.QWidget):
         elif 1 / SAME_FACTOR < ratio < SAME_FACTOR:
             if 1 / 1.5 <= ratio <= 1.5:
                 texts = [f"{name} ≈ Output", f"{short} ≈ Out"]
-            else:
+            else:  # within SAME_FACTOR: said plainly, not highlighted
                 word = "smaller" if ratio < 1 else "larger"
                 factor = _times(1 / ratio if ratio < 1 else ratio)
-                texts = [f"{name} ≈ Output ({factor} {word})", f"{name} ≈ Output ({factor})",
-                         f"{short} ≈ Out ({factor})", f"{short} ≈ Out"]
+                texts = [f"{name}: {factor} {word} than Output",
+                         f"{short}: {factor} {word} than Output",
+                         f"{short}: {factor} {word} than Out", f"{short} ≈ Out"]
         else:
             word = "smaller" if ratio < 1 else "larger"
             big = 1 / ratio if ratio < 1 else ratio
             factor, compact = _times(big), _times_compact(big)
             quotient = compact.rstrip("×")
             texts = [f"{name}: {factor} {word} than Output",
-                     f"{name}: {compact} {word} than Output",
-                     f"{short} / Out: {compact} {word}",
-                     f"{short}/Out: {compact} {word}",
+                     f"{short}: {factor} {word} than Output",
+                     f"{short}: {factor} {word} than Out",
+                     f"{short}: {compact} {word} than Out",
                      f"{short}/Out = 1/{quotient}" if ratio < 1 else f"{short}/Out = {quotient}"]
             if big >= HIGHLIGHT_FACTOR and state != "unstable":
                 texts = [_warn(t) for t in texts]

@@ -52,7 +52,7 @@ def _gradients(qtbot, grads, size=(354, 349), **kw) -> GradientPlot:
 def test_a_healthy_ratio_reads_neutral(qtbot):
     plot = _gradients(qtbot, [2e-3, 4e-3, 1e-2])  # the first layer 5x below the output's
     full = plot.readout.text()
-    assert full.startswith("Hidden 1 ≈ Output") and "5.0× smaller" in full
+    assert full == "Hidden 1: 5.0× smaller than Output"  # said plainly, not "≈"
     assert "<b>" not in full and WARN_COLOR not in full  # not bold, not coloured
     assert plot.state == "normal" and plot.caption.text() == CAPTIONS["normal"]
     assert "vanishing" not in plot.caption.text()
@@ -74,7 +74,8 @@ def test_vanishing_gradients_are_highlighted_and_explained(qtbot):
     for text in texts:
         plain = plot.readout._plain(text)
         assert "Out" in plain and ("H1" in plain or "Hidden 1" in plain)
-    assert plot.readout._plain(texts[-2]) == "H1/Out: 2.0e6× smaller"
+    assert plot.readout._plain(texts[1]) == "H1: 2,000,000× smaller than Output"
+    assert plot.readout._plain(texts[-2]) == "H1: 2.0e6× smaller than Out"
     assert plot.readout._plain(texts[-1]) == "H1/Out = 1/2.0e6"
     assert _fits(plot.readout)
     plot.resize(300, 349)  # narrow: a shorter wording, still with "Out"
