@@ -631,7 +631,8 @@ class MainWindow(WindowActions, QMainWindow):
         self._status_epoch.setText(f"Epoch {snap.epoch:,}  ·  step {snap.step:,}")
         if snap.running:
             self._limit_reached = None
-            self._status_speed.setText(f"{snap.steps_per_second:,.0f} steps/s")
+            rate = snap.steps_per_second
+            self._status_speed.setText(f"{rate:,.0f} step{'' if round(rate) == 1 else 's'}/s")
         elif self._limit_reached is not None and snap.epoch >= self._limit_reached:
             self._status_speed.setText(f"stopped at epoch {self._limit_reached:,}")
         else:

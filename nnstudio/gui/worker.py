@@ -346,6 +346,7 @@ class TrainingWorker(QObject):
         elif name == "speed":
             self._speed_limit = args[0]
             self._next_step_at = time.perf_counter()  # the new pace starts now
+            self._rate_marks.clear()  # (the reported steps/s: measured at the new pace only)
             if self._running and self._timer is not None:
                 self._timer.start(0)  # (it may be waiting for a slower pace's next step)
         elif name == "snapshot":
