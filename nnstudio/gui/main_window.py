@@ -623,6 +623,7 @@ class MainWindow(WindowActions, QMainWindow):
 
     def _show_status(self, snap: Snapshot | None) -> None:
         if snap is None:
+            self._batch_loss: float | None = None
             self._status_epoch.setText("Epoch 0")
             self._status_speed.setText("paused")
             self._status_loss.setText("Loss: —")
@@ -641,8 +642,11 @@ class MainWindow(WindowActions, QMainWindow):
         loss = f"Loss: train {_fmt_loss(m.get('train_loss'))}"
         if m.get("test_loss") is not None:
             loss += f"  ·  test {_fmt_loss(m.get('test_loss'))}"
-        if not m and snap.last_loss is not None:
-            loss = f"Batch loss: {_fmt_loss(snap.last_loss)}"
+        if snap.last_loss is not None:
+            self._batch_loss = snap.last_loss
+        if not m:  # no epoch finished yet: the latest mini-batch's loss, if any
+            loss = ("Loss: —" if self._batch_loss is None
+                    else f"Batch loss: {_fmt_loss(self._batch_loss)}")
         self._status_loss.setText(loss)
         if m.get("train_accuracy") is not None:
             acc = f"Accuracy: train {_fmt_acc(m.get('train_accuracy'))}"
