@@ -668,8 +668,8 @@ _LABELS = {
 _IGNORED = ("format", "version", "name", "description")
 
 
-def _fold(names: Sequence[str]) -> str:
-    """Repeats folded: ``sigmoid ×8``, ``tanh ×2, relu``."""
+def fold_repeats(names: Sequence[str]) -> str:
+    """Names with repeats folded: ``sigmoid ×8``, ``tanh ×2, relu``."""
     runs: list[list[Any]] = []
     for name in names:
         if runs and runs[-1][0] == name:
@@ -750,7 +750,7 @@ def experiment_differences(base: Any, other: Any) -> list[str]:
         differs = [n for n, _ in _rle(aa)] != [n for n, _ in _rle(ab)]
     if differs and (aa or ab):
         word = "activation" if len(aa) == 1 and len(ab) == 1 else "hidden activations"
-        changes.append(f"{word}: {_fold(aa) or 'none'} → {_fold(ab) or 'none'}")
+        changes.append(f"{word}: {fold_repeats(aa) or 'none'} → {fold_repeats(ab) or 'none'}")
     # initializer with its parameter
     if _init_text(a) != _init_text(b):
         changes.append(f"initializer: {_init_text(a)} → {_init_text(b)}")
@@ -1154,6 +1154,6 @@ __all__ = [
     "DEFAULT_CAPACITY", "FORMAT", "SETTINGS", "STATUSES", "VERSION", "Comparison", "EpochTable",
     "RunRecord", "RunStore", "Setting", "StepSeries", "comparison_presets", "current_value",
     "describe_differences", "duplicate_with_change", "duplicate_with_changes",
-    "experiment_differences", "load_runs", "parse_value", "record_training", "save_runs",
+    "experiment_differences", "fold_repeats", "load_runs", "parse_value", "record_training", "save_runs",
     "setting",
 ]

@@ -40,6 +40,7 @@ from nnstudio.engine.experiment import output_layer
 from nnstudio.engine.initializers import INITIALIZER_SUMMARIES, INITIALIZERS
 from nnstudio.engine.losses import LOSSES
 from nnstudio.engine.network import LayerSpec, NetworkSpec, default_output
+from nnstudio.engine.runs import fold_repeats
 from nnstudio.gui import style
 from nnstudio.gui.scroll_body import scroll_body
 
@@ -101,17 +102,6 @@ def override_note(task: str, activation: str, loss: str) -> str:
                 "and only pushes wrong or unsure points.")
     return ("The default pairs the output with the loss whose gradient is simply p − y: "
             "no saturation and calibrated probabilities.")
-
-
-def _runs(names: list[str]) -> str:
-    """Activations with repeats folded: ``tanh ×2, relu``."""
-    runs: list[list] = []
-    for name in names:
-        if runs and runs[-1][0] == name:
-            runs[-1][1] += 1
-        else:
-            runs.append([name, 1])
-    return ", ".join(name if n == 1 else f"{name} ×{n}" for name, n in runs)
 
 
 @dataclass
@@ -594,7 +584,7 @@ class DesignerPanel(QWidget):
         spec = self._counting_spec()
         self.arch_label.setText(" → ".join(str(s) for s in spec.sizes))
         loss = self._loss_name()
-        hidden = _runs([layer.activation for layer in spec.layers[:-1]])
+        hidden = fold_repeats([layer.activation for layer in spec.layers[:-1]])
         output = spec.layers[-1].activation
         self.acts_label.setText(f"{hidden + ' → ' if hidden else ''}{output} · "
                                 f"{LOSS_TITLES.get(loss, loss)}")
