@@ -96,6 +96,7 @@ class MainWindow(WindowActions, QMainWindow):
         self._running = False
         self._last_snapshot: Snapshot | None = None
         self._latest_weights: list | None = None
+        self._batch_loss: float | None = None  # the latest mini-batch loss (status bar)
         #: a loaded model's weights, which Reset restores (None: Reset re-initializes)
         self._reset_weights: list | None = None
         self._exercise_window: QWidget | None = None
@@ -483,6 +484,8 @@ class MainWindow(WindowActions, QMainWindow):
             return
         self._last_snapshot = snap
         self._latest_weights = snap.weights
+        if snap.last_loss is not None:  # (kept here: the status update below may skip snap)
+            self._batch_loss = snap.last_loss
         # while training, the status texts change at most 4 times a second (each change
         # lays out and repaints the status and training bars)
         self._status_throttle(lambda: self._show_snapshot_status(snap), live=snap.running)
@@ -623,7 +626,7 @@ class MainWindow(WindowActions, QMainWindow):
 
     def _show_status(self, snap: Snapshot | None) -> None:
         if snap is None:
-            self._batch_loss: float | None = None
+            self._batch_loss = None
             self._status_epoch.setText("Epoch 0")
             self._status_speed.setText("paused")
             self._status_loss.setText("Loss: —")
@@ -642,8 +645,6 @@ class MainWindow(WindowActions, QMainWindow):
         loss = f"Loss: train {_fmt_loss(m.get('train_loss'))}"
         if m.get("test_loss") is not None:
             loss += f"  ·  test {_fmt_loss(m.get('test_loss'))}"
-        if snap.last_loss is not None:
-            self._batch_loss = snap.last_loss
         if not m:  # no epoch finished yet: the latest mini-batch's loss, if any
             loss = ("Loss: —" if self._batch_loss is None
                     else f"Batch loss: {_fmt_loss(self._batch_loss)}")
